@@ -61,6 +61,19 @@ def _tile_grid(tiles) -> tuple:
     "`tiles` as (rows, cols): an int n means n tiles side by side."
     return (1, int(tiles)) if np.isscalar(tiles) else tuple(int(t) for t in tiles)
 
+def _normalise_tiles(
+    m, # H×W map at frame size
+    tiles=1, # grid of source tiles as (rows, cols), or n for n tiles side by side
+)->np.ndarray: # H×W map, each tile min-max normalised to [0, 1]
+    "Min-max normalise each tile of `m`; a constant tile becomes 0 (warned)."
+    (rows, cols), (H, W) = _tile_grid(tiles), m.shape
+    if H % rows or W % cols: raise ValueError(f"a {H}×{W} frame does not split into {rows}×{cols} equal tiles")
+    t = m.reshape(rows, H // rows, cols, W // cols)  # rows×h_t×cols×w_t
+    lo, hi = t.min((1, 3), keepdims=True), t.max((1, 3), keepdims=True)
+    flat = hi - lo <= 1e-9 * np.maximum(1.0, np.abs(hi))  # resizing a constant map leaves rounding noise
+    if flat.any(): warnings.warn(f"{flat.sum()} of {rows * cols} map tiles are constant: scored as zeros")
+    return np.where(flat, 0.0, (t - lo) / np.where(flat, 1.0, hi - lo)).reshape(H, W)
+
 def prepare_map(
     m, # h×w or H×W map (tensor, ndarray or list)
     H:int, # frame height in pixels
@@ -69,13 +82,7 @@ def prepare_map(
     mode:str="bilinear", # interpolation used to reach the frame size
 )->np.ndarray: # H×W map in [0, 1], min-max normalised per tile
     "Resize `m` to the frame and min-max normalise each tile to [0, 1]; a constant tile becomes 0 (warned)."
-    rows, cols = _tile_grid(tiles)
-    if H % rows or W % cols: raise ValueError(f"a {H}×{W} frame does not split into {rows}×{cols} equal tiles")
-    t = _resize(m, H, W, mode).reshape(rows, H // rows, cols, W // cols)  # rows×h_t×cols×w_t
-    lo, hi = t.min((1, 3), keepdims=True), t.max((1, 3), keepdims=True)
-    flat = hi - lo <= 1e-9 * np.maximum(1.0, np.abs(hi))  # resizing a constant map leaves rounding noise
-    if flat.any(): warnings.warn(f"{flat.sum()} of {rows * cols} map tiles are constant: scored as zeros")
-    return np.where(flat, 0.0, (t - lo) / np.where(flat, 1.0, hi - lo)).reshape(H, W)
+    return _normalise_tiles(_resize(m, H, W, mode), tiles)
 
 # %% ../nbs/08_metrics.ipynb #a0000025
 def binarize(
@@ -112,7 +119,7 @@ def iou_ceiling(
     gt_masks, # list of H×W 0/1 masks (or one mask, or an S×H×W array)
 )->np.ndarray: # per-mask cIoU of a perfect, tie-free map under median binarisation
     "cIoU that a map ranking all of G above the rest scores after median binarisation: min(|G|, n⁺)/max(|G|, n⁺)."
-    masks = [_as_array(g) for g in ([gt_masks] if _as_array(gt_masks[0]).ndim == 1 else gt_masks)]
+    masks = [_as_array(g) for g in ([gt_masks] if np.ndim(gt_masks) == 2 else gt_masks)]
     g = np.array([m.sum() for m in masks])
     n_pos = np.array([m.size - m.size // 2 - 1 for m in masks])
     return np.minimum(g, n_pos) / np.maximum(np.maximum(g, n_pos), 1)
@@ -175,9 +182,9 @@ def dataset_ap(
     if not hit.any(): return 0.0
     return _ap(np.nan_to_num(_as_array(confidences).ravel()), hit.astype(np.float64)) * hit.mean()
 
-def _confidence(m, H, W, mode="bilinear") -> float:
-    "Mean of the top quarter of the raw map at frame size (AVGN's clip confidence)."
-    v = _resize(m, H, W, mode).ravel()
+def _confidence(r) -> float:
+    "Mean of the top quarter of a raw (not normalised) map at frame size: AVGN's clip confidence."
+    v = r.ravel()
     return float(np.partition(v, v.size - v.size // 4)[v.size - v.size // 4:].mean())
 
 # %% ../nbs/08_metrics.ipynb #a0000055
@@ -212,13 +219,14 @@ def single_source_metrics(
     if len(masks) == 0: warnings.warn("no clips: every metric is 0")
     ious, ap, ap_map, conf = [], [], [], []
     for m, G in zip(maps, masks):
-        p = prepare_map(m, *G.shape, mode=mode)
+        r = _resize(m, *G.shape, mode)
+        p = _normalise_tiles(r)
         P = binarize(p)
         empty = G.sum() == 0
         ious.append(_ciou(P, G))
         ap.append(0.0 if empty else _ap(P.ravel(), G.ravel()))
         ap_map.append(0.0 if empty else _ap(p.ravel(), G.ravel()))
-        conf.append(_confidence(m, *G.shape, mode=mode))
+        conf.append(_confidence(r))
     mean = lambda v: float(np.mean(v)) if len(v) else 0.0
     return {"AP": 100 * mean(ap), "AP_map": 100 * mean(ap_map),
             "IoU@0.5": 100 * mean(np.array(ious) >= 0.5), "AUC": 100 * auc_success(ious) if ious else 0.0,
@@ -265,11 +273,13 @@ def match_objects(
 )->tuple: # (K source indices, -1 = surplus; K×S cIoU matrix)
     "Match each object to at most one source, greedily by cIoU; return the match and the cIoU matrix."
     G = [_as_array(g) for g in gt_masks]
-    K, S = len(object_maps), len(G)
-    if S == 0: return np.full(K, -1), np.zeros((K, 0))
+    if len(G) == 0: return np.full(len(object_maps), -1), np.zeros((len(object_maps), 0))
+    return _match_prepared([prepare_map(m, *G[0].shape, tiles, mode) for m in object_maps], G, tiles, greedy)
+
+def _match_prepared(P, G, tiles, greedy) -> tuple:
+    "`match_objects` on maps already prepared at the frame size (K lists of H×W, S masks)."
     regions = [_tile_of(g, tiles) for g in G]
-    P = [prepare_map(m, *G[0].shape, tiles=tiles, mode=mode) for m in object_maps]
-    iou = np.array([[_ciou(binarize(p[r]), g[r]) for g, r in zip(G, regions)] for p in P]).reshape(K, S)
+    iou = np.array([[_ciou(binarize(p[r]), g[r]) for g, r in zip(G, regions)] for p in P]).reshape(len(P), len(G))
     return _greedy_match(iou, greedy), iou
 
 # %% ../nbs/08_metrics.ipynb #a0000072
@@ -301,22 +311,29 @@ def multi_source_metrics(
     for scene in scenes:
         G, maps = _scene_masks(scene), list(scene["maps"])
         K, S = len(maps), len(G)
-        H, W = G[0].shape if S else (0, 0)
-        match, iou = match_objects(maps, G, tiles, greedy, mode)
+        if S == 0:
+            warnings.warn("a scene without sources: its objects score 0 and PIAP is 0")
+            ious += [0.0] * K; cap += [0.0] * K; cap_map += [0.0] * K; piap.append(0.0); piap_map.append(0.0)
+            right.append(K == 0)
+            continue
+        H, W = G[0].shape
+        raw = [_resize(m, H, W, mode) for m in maps]  # K × H×W, before normalisation
+        P = [_normalise_tiles(r, tiles) for r in raw]
+        match, iou = _match_prepared(P, G, tiles, greedy)
         pairs = [(k, i) for k, i in enumerate(match) if i >= 0]
         zeros = [0.0] * (max(K, S) - len(pairs))
         ious += [iou[k, i] for k, i in pairs] + zeros
         for k, i in pairs:
             r = _tile_of(G[i], tiles)
-            p = prepare_map(maps[k], H, W, tiles=tiles, mode=mode)[r]
-            cap.append(_ap(binarize(p).ravel(), G[i][r].ravel())); cap_map.append(_ap(p.ravel(), G[i][r].ravel()))
+            p, g = P[k][r].ravel(), G[i][r].ravel()
+            cap.append(_ap(binarize(p), g)); cap_map.append(_ap(p, g))
         cap += zeros; cap_map += zeros
-        gt_union = np.max(G, axis=0) if S else np.zeros((0, 0))  # H×W
+        gt_union = np.max(G, axis=0)  # H×W
         if K and gt_union.sum() == 0: warnings.warn("a scene with no ground-truth pixel: PIAP scored as 0")
         if K == 0 or gt_union.sum() == 0: piap.append(0.0); piap_map.append(0.0)
         else:
-            stack = np.stack([_resize(m, H, W, mode) for m in maps])  # K×H×W
-            p = prepare_map(stack.sum(0) if union == "sum" else stack.max(0), H, W, tiles=tiles)
+            stack = np.stack(raw)  # K×H×W
+            p = _normalise_tiles(stack.sum(0) if union == "sum" else stack.max(0), tiles)
             P = np.zeros_like(p)
             for r in _tile_slices(H, W, tiles): P[r] = binarize(p[r])  # each tile at its own median
             piap.append(_ap(P.ravel(), gt_union.ravel())); piap_map.append(_ap(p.ravel(), gt_union.ravel()))
