@@ -216,7 +216,10 @@ def single_source_metrics(
 )->dict: # AP, AP_map, IoU@0.5, AUC, AP_dataset@0.5 — all in percent
     "The single-source table (paper Table 2) in percent, plus the continuous-map AP and the confidence-ranked dataset AP."
     masks = _gt_masks(gts, size)
-    if len(masks) == 0: warnings.warn("no clips: every metric is 0")
+    if len(maps) != len(masks): raise ValueError(f"{len(maps)} maps for {len(masks)} ground truths")
+    if len(masks) == 0:
+        warnings.warn("no clips: every metric is 0")
+        return dict.fromkeys(["AP", "AP_map", "IoU@0.5", "AUC", "AP_dataset@0.5"], 0.0)
     ious, ap, ap_map, conf = [], [], [], []
     for m, G in zip(maps, masks):
         r = _resize(m, *G.shape, mode)
@@ -227,10 +230,10 @@ def single_source_metrics(
         ap.append(0.0 if empty else _ap(P.ravel(), G.ravel()))
         ap_map.append(0.0 if empty else _ap(p.ravel(), G.ravel()))
         conf.append(_confidence(r))
-    mean = lambda v: float(np.mean(v)) if len(v) else 0.0
-    return {"AP": 100 * mean(ap), "AP_map": 100 * mean(ap_map),
-            "IoU@0.5": 100 * mean(np.array(ious) >= 0.5), "AUC": 100 * auc_success(ious) if ious else 0.0,
-            "AP_dataset@0.5": 100 * dataset_ap(ious, conf) if ious else 0.0}
+    ious = np.array(ious)
+    return {"AP": 100 * float(np.mean(ap)), "AP_map": 100 * float(np.mean(ap_map)),
+            "IoU@0.5": 100 * float(np.mean(ious >= 0.5)), "AUC": 100 * auc_success(ious),
+            "AP_dataset@0.5": 100 * float(dataset_ap(ious, conf))}
 
 # %% ../nbs/08_metrics.ipynb #a0000065b
 def _greedy_match(
@@ -279,7 +282,7 @@ def match_objects(
 def _match_prepared(P, G, tiles, greedy) -> tuple:
     "`match_objects` on maps already prepared at the frame size (K lists of H×W, S masks)."
     regions = [_tile_of(g, tiles) for g in G]
-    iou = np.array([[_ciou(binarize(p[r]), g[r]) for g, r in zip(G, regions)] for p in P]).reshape(len(P), len(G))
+    iou = np.array([[_ciou(binarize(p[r]), g[r]) for g, r in zip(G, regions)] for p in P]).reshape(len(P), len(G))  # K×S
     return _greedy_match(iou, greedy), iou
 
 # %% ../nbs/08_metrics.ipynb #a0000072
@@ -306,7 +309,10 @@ def multi_source_metrics(
 )->dict: # CAP, PIAP, CIoU@0.3, CIoU@0.5, AUC, count_acc, CAP_map, PIAP_map — in percent
     "The multi-source table (paper Tables 1 and 5) in percent, plus the continuous-map CAP and PIAP."
     if union not in ("sum", "max"): raise ValueError(f"union must be 'sum' or 'max', not {union!r}")
-    if len(scenes) == 0: warnings.warn("no scenes: every metric is 0")
+    keys = ["CAP", "PIAP", "CIoU@0.3", "CIoU@0.5", "AUC", "count_acc", "CAP_map", "PIAP_map"]
+    if len(scenes) == 0:
+        warnings.warn("no scenes: every metric is 0")
+        return dict.fromkeys(keys, 0.0)
     ious, cap, cap_map, piap, piap_map, right = [], [], [], [], [], []
     for scene in scenes:
         G, maps = _scene_masks(scene), list(scene["maps"])
@@ -338,8 +344,8 @@ def multi_source_metrics(
             for r in _tile_slices(H, W, tiles): P[r] = binarize(p[r])  # each tile at its own median
             piap.append(_ap(P.ravel(), gt_union.ravel())); piap_map.append(_ap(p.ravel(), gt_union.ravel()))
         right.append(K == S)
-    mean = lambda v: 100 * float(np.mean(v)) if len(v) else 0.0
-    v = np.array(ious)
-    return {"CAP": mean(cap), "PIAP": mean(piap), "CIoU@0.3": mean(v >= 0.3), "CIoU@0.5": mean(v >= 0.5),
-            "AUC": 100 * auc_success(v) if len(v) else 0.0, "count_acc": mean(right),
-            "CAP_map": mean(cap_map), "PIAP_map": mean(piap_map)}
+    v = np.array(ious)  # a scene without objects or sources adds no entry; an empty list scores 0
+    pct = lambda x: 100 * float(np.mean(x)) if len(x) else 0.0
+    values = [pct(cap), pct(piap), pct(v >= 0.3), pct(v >= 0.5), 100 * auc_success(v) if len(v) else 0.0,
+              pct(right), pct(cap_map), pct(piap_map)]
+    return dict(zip(keys, values))
