@@ -180,7 +180,7 @@ def dataset_ap(
     "AP of the clips ranked by confidence, a hit being cIoU ≥ `iou_thr`, recall over all clips."
     hit = np.nan_to_num(_as_array(ious).ravel()) >= iou_thr
     if not hit.any(): return 0.0
-    return _ap(np.nan_to_num(_as_array(confidences).ravel()), hit.astype(np.float64)) * hit.mean()
+    return float(_ap(np.nan_to_num(_as_array(confidences).ravel()), hit.astype(np.float64)) * hit.mean())
 
 def _confidence(r) -> float:
     "Mean of the top quarter of a raw (not normalised) map at frame size: AVGN's clip confidence."
@@ -302,7 +302,7 @@ def count_confusion(
 
 def multi_source_metrics(
     scenes, # list of dicts: "maps" (K object maps, maybe none) and "masks" (S masks) or "boxes" + "size"
-    tiles=1, # source tiles of each frame, (rows, cols) or n side by side; 1 for MUSIC-Duet's shared frame
+    tiles=1, # source tiles of each frame, (rows, cols) or n side by side; a scene's own "tiles" key overrides it
     union:str="sum", # how PIAP merges the object maps: "sum" (official) or "max"
     greedy:str="objects", # matching order: "objects" (official) or "iou"
     mode:str="bilinear", # interpolation used to reach the frame size
@@ -315,7 +315,7 @@ def multi_source_metrics(
         return dict.fromkeys(keys, 0.0)
     ious, cap, cap_map, piap, piap_map, right = [], [], [], [], [], []
     for scene in scenes:
-        G, maps = _scene_masks(scene), list(scene["maps"])
+        G, maps, tiles_b = _scene_masks(scene), list(scene["maps"]), scene.get("tiles", tiles)
         K, S = len(maps), len(G)
         if S == 0:
             warnings.warn("a scene without sources: its objects score 0 and PIAP is 0")
@@ -324,13 +324,13 @@ def multi_source_metrics(
             continue
         H, W = G[0].shape
         raw = [_resize(m, H, W, mode) for m in maps]  # K × H×W, before normalisation
-        P = [_normalise_tiles(r, tiles) for r in raw]
-        match, iou = _match_prepared(P, G, tiles, greedy)
+        P = [_normalise_tiles(r, tiles_b) for r in raw]
+        match, iou = _match_prepared(P, G, tiles_b, greedy)
         pairs = [(k, i) for k, i in enumerate(match) if i >= 0]
         zeros = [0.0] * (max(K, S) - len(pairs))
         ious += [iou[k, i] for k, i in pairs] + zeros
         for k, i in pairs:
-            r = _tile_of(G[i], tiles)
+            r = _tile_of(G[i], tiles_b)
             p, g = P[k][r].ravel(), G[i][r].ravel()
             cap.append(_ap(binarize(p), g)); cap_map.append(_ap(p, g))
         cap += zeros; cap_map += zeros
@@ -339,9 +339,9 @@ def multi_source_metrics(
         if K == 0 or gt_union.sum() == 0: piap.append(0.0); piap_map.append(0.0)
         else:
             stack = np.stack(raw)  # K×H×W
-            p = _normalise_tiles(stack.sum(0) if union == "sum" else stack.max(0), tiles)
+            p = _normalise_tiles(stack.sum(0) if union == "sum" else stack.max(0), tiles_b)
             P = np.zeros_like(p)
-            for r in _tile_slices(H, W, tiles): P[r] = binarize(p[r])  # each tile at its own median
+            for r in _tile_slices(H, W, tiles_b): P[r] = binarize(p[r])  # each tile at its own median
             piap.append(_ap(P.ravel(), gt_union.ravel())); piap_map.append(_ap(p.ravel(), gt_union.ravel()))
         right.append(K == S)
     v = np.array(ious)  # a scene without objects or sources adds no entry; an empty list scores 0
