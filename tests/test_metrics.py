@@ -6,7 +6,7 @@ import pytest
 import torch
 from sklearn.metrics import auc, average_precision_score, confusion_matrix
 
-from nossl_nb.metrics import (THRESHOLDS, auc_success, average_precision, binarize, boxes_to_mask, ciou,
+from nossl_nb.metrics import (THRESHOLDS, _resize, auc_success, average_precision, binarize, boxes_to_mask, ciou,
                               count_confusion, dataset_ap, iou_ceiling, match_objects, multi_source_metrics,
                               pointing_accuracy, prepare_map, single_source_metrics, success_curve)
 
@@ -86,6 +86,14 @@ def test_iou_ceiling_is_reached_by_a_noisy_perfect_map():
         H, W = rng.integers(4, 64, size=2)
         gt = boxes_to_mask(random_box(H, W), H, W)
         assert ciou(gt + 1e-3 * rng.random((H, W)), gt) == pytest.approx(iou_ceiling([gt])[0])
+
+
+def test_bilinear_resize_is_interpolate():
+    for _ in range(50):
+        h, w, H, W = rng.integers(1, 60, size=4)  # up- and downsampling
+        m = torch.rand(h, w, dtype=torch.float64)
+        ref = torch.nn.functional.interpolate(m[None, None], size=(H, W), mode="bilinear", align_corners=False)[0, 0]
+        np.testing.assert_allclose(_resize(m, H, W), ref.numpy(), atol=1e-12)
 
 
 def test_feature_grid_maps_are_resized_like_interpolate():
