@@ -178,7 +178,7 @@ def load_clip(clip, # where the clip's files are
 # %% ../nbs/01_audio_visual_data.ipynb #show
 def show_sample(sample, # a sample (frame, audio, boxes, classes)
                 axs=None, # two matplotlib axes, or None for a new figure
-                title="", # prefix for the frame's title
+                title=None, # the frame's title (default: id and number of sources)
                ):
     "The frame with one colour per source's boxes, and the log spectrogram under it; returns the figure."
     import matplotlib.pyplot as plt, librosa.display
@@ -191,7 +191,7 @@ def show_sample(sample, # a sample (frame, audio, boxes, classes)
         for x1, y1, x2, y2 in boxes.tolist():
             axs[0].add_patch(Rectangle((x1, y1), x2 - x1, y2 - y1, fill=False, lw=2, color=f"C{s}"))
             axs[0].text(x1 + 2, y1 + 2, cls, color="white", va="top", fontsize=8, bbox=dict(color=f"C{s}", pad=1))
-    axs[0].set_title(f"{title}{sample['id']}: {sample['n_sources']} source(s)", fontsize=9); axs[0].axis("off")
+    axs[0].set_title(title or f"{sample['id']}: {sample['n_sources']} source(s)", fontsize=9); axs[0].axis("off")
     audio = sample["audio"] if sample["audio"].ndim == 2 else sample["audio"][None]  # S×N
     librosa.display.specshow(LogSpectrogram()(audio[None])[0, 0].numpy(), sr=SR, hop_length=238, x_axis="time", y_axis="linear", cmap="magma", ax=axs[1])
     axs[1].set_xlabel(""); axs[1].set_ylabel("Hz")
