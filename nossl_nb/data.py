@@ -172,7 +172,7 @@ def load_clip(clip, # where the clip's files are
     counts = [len(b) for b in clip.boxes]
     pixels = torch.cat(clip.boxes) * torch.tensor([image.width, image.height] * 2)
     frame, boxes = frame_transform(train, size)(image, tv_tensors.BoundingBoxes(pixels, format="XYXY", canvas_size=(image.height, image.width)))
-    return {"id": clip.id, "frame": frame, "audio": audio_window(load_audio(clip.audio), train=train),
+    return {"id": clip.id, "frame": frame.as_subclass(torch.Tensor), "audio": audio_window(load_audio(clip.audio), train=train),
             "boxes": list(boxes.as_subclass(torch.Tensor).split(counts)), "classes": list(clip.classes), "n_sources": len(clip.classes)}
 
 # %% ../nbs/01_audio_visual_data.ipynb #show
@@ -243,6 +243,7 @@ class AVDataset(Dataset):
     def __len__(self): return len(self.scenes)
 
     def __getitem__(self, i):
+        if not 0 <= i < len(self): raise IndexError(f"scene {i} of a dataset of {len(self)}")
         for j in range(i, i + len(self)):
             try: return mix([load_clip(c, self.train, self.size) for c in self.scenes[j % len(self)]], self.how)
             except DataError as e:
