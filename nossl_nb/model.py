@@ -94,11 +94,13 @@ def resnet18_trunk(
     in_channels:int=3, # 3 for frames, 1 for spectrograms
     weights=None, # None (random init), "imagenet", or a path to a ResNet-18 state dict
     width:float=1.0, # channel multiplier (1: torchvision's ResNet-18; less for a small CPU model)
+    output_stride:int=32, # 32 (all of layer4, the paper) or 16 (layer4 without its stride: a finer grid for small frames)
 ):
-    "ResNet-18 without its pooling and classifier: B×`in_channels`×H×W → B×(512·width)×H/32×W/32."
+    "ResNet-18 without its pooling and classifier: B×`in_channels`×H×W → B×(512·width)×H/s×W/s."
+    if output_stride not in (16, 32): raise ValueError(f"output_stride must be 16 or 32, got {output_stride}")
     if width != 1.0:
         if weights is not None: raise ValueError("pretrained ResNet-18 weights exist only for width 1.0")
-        return _narrow_resnet18(in_channels, width)
+        return _narrow_resnet18(in_channels, width, output_stride)
     net = torchvision.models.resnet18()
     if weights == "imagenet":
         try: net = torchvision.models.resnet18(weights=torchvision.models.ResNet18_Weights.IMAGENET1K_V1)
@@ -116,16 +118,17 @@ def resnet18_trunk(
             raise ValueError(f"{path} is not a torchvision ResNet-18 state dict "
                              f"(missing {missing[:3]}…, unexpected {unexpected[:3]}…)")
     if in_channels != 3: net.conv1 = nn.Conv2d(in_channels, 64, kernel_size=7, stride=2, padding=3, bias=False)
+    if output_stride == 16: net.layer4[0].conv1.stride = net.layer4[0].downsample[0].stride = (1, 1)
     return nn.Sequential(*list(net.children())[:-2])
 
-def _narrow_resnet18(in_channels, width):
+def _narrow_resnet18(in_channels, width, output_stride=32):
     "torchvision's ResNet-18 layout (BasicBlock ×2 per stage) with `width`× the channels."
     from torchvision.models.resnet import BasicBlock, conv1x1
     c = [max(8, round(64 * width * 2**i)) for i in range(4)]
     layers, c_in = [nn.Conv2d(in_channels, c[0], 7, 2, 3, bias=False), nn.BatchNorm2d(c[0]), nn.ReLU(inplace=True),
                     nn.MaxPool2d(3, 2, 1)], c[0]
     for i, c_out in enumerate(c):
-        stride = 1 if i == 0 else 2
+        stride = 1 if i == 0 or (i == 3 and output_stride == 16) else 2
         down = None if stride == 1 and c_in == c_out else nn.Sequential(conv1x1(c_in, c_out, stride), nn.BatchNorm2d(c_out))
         layers.append(nn.Sequential(BasicBlock(c_in, c_out, stride, down), BasicBlock(c_out, c_out)))
         c_in = c_out
@@ -139,12 +142,13 @@ class NoSSLNet(nn.Module):
                  freeze_visual:bool=None, # None: frozen exactly when pretrained weights are loaded
                  audio_pool:str="max", # "max" (official code) or "avg" (the paper's GAP)
                  width:float=1.0, # channel multiplier of both ResNet-18s (c = 512·width)
+                 output_stride:int=32, # visual grid stride: 32 as the paper (7×7 at 224 px), 16 for small frames
                 ):
         super().__init__()
         if audio_pool not in ("max", "avg"): raise ValueError(f"audio_pool must be 'max' or 'avg', got {audio_pool!r}")
         self.args = dict(visual_weights=None if visual_weights is None else str(visual_weights),
-                         freeze_visual=freeze_visual, audio_pool=audio_pool, width=width)
-        self.visual = resnet18_trunk(3, visual_weights, width)
+                         freeze_visual=freeze_visual, audio_pool=audio_pool, width=width, output_stride=output_stride)
+        self.visual = resnet18_trunk(3, visual_weights, width, output_stride)
         self.audio = resnet18_trunk(1, None, width)
         self.pool = nn.AdaptiveMaxPool2d(1) if audio_pool == "max" else nn.AdaptiveAvgPool2d(1)
         self.freeze_visual = visual_weights is not None if freeze_visual is None else freeze_visual

@@ -1,0 +1,60 @@
+"""The training script end to end on CPU: resume exactness, DDP with gloo, presets, clear errors."""
+import os, subprocess, sys
+from pathlib import Path
+
+import pytest
+import torch
+
+from nossl_nb.train import PRESETS, load_checkpoint, resolve_config, train, train_buckets
+
+TINY = dict(train_set="samples-mixed", train_size=12, batch_size=4, frame_size=64, width=0.125, num_workers=0,
+            eval_sets="", lr=1e-3, alpha=0.3, eps=0.05)
+
+
+def weights(path):
+    return load_checkpoint(path)["model"]
+
+
+def test_resume_after_a_checkpoint_matches_an_uninterrupted_run(tmp_path):
+    full = train(resolve_config("samples", **TINY, epochs=2, out_dir=str(tmp_path / "full")), quiet=True)
+    part = resolve_config("samples", **TINY, epochs=1, out_dir=str(tmp_path / "part"))
+    train(part, quiet=True)  # "killed" after the first epoch's checkpoint
+    resumed = train(resolve_config("samples", **TINY, epochs=2, out_dir=str(tmp_path / "part"), resume=True), quiet=True)
+    a, b = weights(full["checkpoint"]), weights(resumed["checkpoint"])
+    assert a.keys() == b.keys()
+    assert all(torch.equal(a[k], b[k]) for k in a), "resumed weights differ from the uninterrupted run"
+    assert [h["loss"] for h in full["history"]] == [h["loss"] for h in resumed["history"]]
+
+
+def test_resume_refuses_another_config(tmp_path):
+    train(resolve_config("samples", **TINY, epochs=1, out_dir=str(tmp_path)), quiet=True)
+    with pytest.raises(ValueError, match="another config"):
+        train(resolve_config("samples", **{**TINY, "batch_size": 6}, epochs=2, out_dir=str(tmp_path), resume=True), quiet=True)
+
+
+def test_torchrun_two_processes_gloo(tmp_path):
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", "29517",
+           "-m", "nossl_nb.train", "--preset", "samples", "--out-dir", str(tmp_path), "--epochs", "1", "--max-steps", "2",
+           *sum([[f"--{k.replace('_', '-')}", str(v)] for k, v in TINY.items() if k not in ("eval_sets", "train_size")], []),
+           "--eval-sets", "", "--train-size", "24"]  # 6 batches: 3 per process
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=600, env=env)
+    assert r.returncode == 0, r.stderr[-3000:]
+    ck = load_checkpoint(tmp_path / "last.pt")
+    assert ck["history"][0]["steps"] == 2 and torch.isfinite(torch.tensor(ck["history"][0]["loss"]))
+
+
+@pytest.mark.parametrize("preset", [p for p in PRESETS if p != "samples"])
+def test_every_real_preset_resolves_and_fails_clearly_without_data(preset, tmp_path):
+    cfg = resolve_config(preset, data_root=str(tmp_path / "missing"))
+    assert cfg.lr == 1e-4 and cfg.batch_size == 128 and cfg.epochs == 50
+    with pytest.raises(FileNotFoundError, match="--preset samples"):
+        train_buckets(cfg)
+    r = subprocess.run([sys.executable, "-m", "nossl_nb.train", "--preset", preset, "--data-root", str(tmp_path / "missing"),
+                        "--out-dir", str(tmp_path / "run")], capture_output=True, text=True, timeout=300)
+    assert r.returncode != 0 and "--preset samples" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_cli_rejects_unknown_options():
+    r = subprocess.run([sys.executable, "-m", "nossl_nb.train", "--taus", "0.5"], capture_output=True, text=True, timeout=300)
+    assert r.returncode != 0 and "unknown option --taus" in r.stderr
