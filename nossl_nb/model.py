@@ -143,13 +143,16 @@ class NoSSLNet(nn.Module):
                  audio_pool:str="max", # "max" (official code) or "avg" (the paper's GAP)
                  width:float=1.0, # channel multiplier of both ResNet-18s (c = 512·width)
                  output_stride:int=32, # visual grid stride: 32 as the paper (7×7 at 224 px), 16 for small frames
+                 audio_downsample:int=1, # average-pool the spectrogram by this factor first (2: a 4× cheaper audio stream on CPU)
                 ):
         super().__init__()
         if audio_pool not in ("max", "avg"): raise ValueError(f"audio_pool must be 'max' or 'avg', got {audio_pool!r}")
         self.args = dict(visual_weights=None if visual_weights is None else str(visual_weights),
-                         freeze_visual=freeze_visual, audio_pool=audio_pool, width=width, output_stride=output_stride)
+                         freeze_visual=freeze_visual, audio_pool=audio_pool, width=width, output_stride=output_stride,
+                         audio_downsample=audio_downsample)
         self.visual = resnet18_trunk(3, visual_weights, width, output_stride)
-        self.audio = resnet18_trunk(1, None, width)
+        self.audio = nn.Sequential(nn.AvgPool2d(audio_downsample) if audio_downsample > 1 else nn.Identity(),
+                                   *resnet18_trunk(1, None, width))
         self.pool = nn.AdaptiveMaxPool2d(1) if audio_pool == "max" else nn.AdaptiveAvgPool2d(1)
         self.freeze_visual = visual_weights is not None if freeze_visual is None else freeze_visual
         self.visual.requires_grad_(not self.freeze_visual)

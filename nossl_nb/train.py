@@ -44,6 +44,7 @@ class TrainConfig:
     width: float = 1.0  # channel multiplier of both ResNet-18s
     output_stride: int = 32  # visual grid stride (16: finer grid for small frames)
     audio_pool: str = "max"  # "max" (official code) or "avg" (paper's GAP)
+    audio_downsample: int = 1  # average-pool the spectrogram first (2: 4× cheaper audio stream)
     # optimisation
     epochs: int = 50
     batch_size: int = 128
@@ -232,7 +233,8 @@ def _setup(cfg):
 def build_network(cfg, device):
     "The two-stream network of the config, on `device`."
     net = NoSSLNet(visual_weights=None if cfg.visual_weights in (None, "none") else cfg.visual_weights,
-                   audio_pool=cfg.audio_pool, width=cfg.width, output_stride=cfg.output_stride).to(device)
+                   audio_pool=cfg.audio_pool, width=cfg.width, output_stride=cfg.output_stride,
+                   audio_downsample=cfg.audio_downsample).to(device)
     if cfg.channels_last: net = net.to(memory_format=torch.channels_last)
     return net
 
