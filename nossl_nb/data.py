@@ -5,9 +5,9 @@
 # %% auto #0
 __all__ = ['SR', 'CLIP_SECONDS', 'N_SAMPLES', 'FRAME_SIZE', 'IMAGENET_MEAN', 'IMAGENET_STD', 'IMAGE_EXTS', 'AUDIO_EXTS',
            'VIDEO_EXTS', 'DataError', 'MissingDataError', 'load_audio', 'audio_window', 'LogSpectrogram', 'load_frame',
-           'frame_transform', 'denormalize', 'norm_boxes', 'boxes_to_mask', 'Clip', 'load_clip', 'show_sample', 'mix',
-           'collate', 'AVDataset', 'find_meta', 'Layout', 'build_dataset', 'music', 'vggss', 'vggsound_mix',
-           'clip_list', 'RandomMixtures']
+           'frame_transform', 'normalize', 'denormalize', 'norm_boxes', 'boxes_to_mask', 'Clip', 'load_clip',
+           'show_sample', 'mix', 'collate', 'AVDataset', 'find_meta', 'Layout', 'build_dataset', 'music', 'vggss',
+           'vggsound_mix', 'clip_list', 'RandomMixtures']
 
 # %% ../nbs/01_audio_visual_data.ipynb #imports
 import csv, json, math, os, warnings
@@ -126,10 +126,15 @@ def frame_transform(train=False, # LVS's training augmentation, or plain resizin
     return v2.Compose([v2.ToImage(), *geometry, v2.ClampBoundingBoxes(),
                        v2.ToDtype(torch.float32, scale=True), v2.Normalize(IMAGENET_MEAN, IMAGENET_STD)])
 
+_MEAN, _STD = torch.tensor(IMAGENET_MEAN)[:, None, None], torch.tensor(IMAGENET_STD)[:, None, None]  # 3×1×1
+
+def normalize(rgb): # 3×H×W in [0, 1]
+    "ImageNet normalisation of an RGB tensor (what `frame_transform` ends with)."
+    return (rgb - _MEAN) / _STD
+
 def denormalize(frame): # 3×H×W, ImageNet-normalised
     "Back to displayable RGB in [0, 1], H×W×3."
-    mean, std = torch.tensor(IMAGENET_MEAN)[:, None, None], torch.tensor(IMAGENET_STD)[:, None, None]
-    return (frame * std + mean).clamp(0, 1).permute(1, 2, 0)
+    return (frame * _STD + _MEAN).clamp(0, 1).permute(1, 2, 0)
 
 # %% ../nbs/01_audio_visual_data.ipynb #boxes
 def norm_boxes(boxes, # list of 4-number boxes, normalised to [0, 1]
@@ -305,12 +310,20 @@ def build_dataset(root, # dataset folder
     if bad: warnings.warn(f"skipped {len(bad)} of {len(scenes)} scenes listed in {listed_in}; first: {bad[0]}")
     return AVDataset(ok, skip_bad=skip_bad, **kwargs)
 
-def _boxes_or_skip(make, skip_bad, bad):
-    "Run `make()` (which parses boxes); with skip_bad, note a bad box and return None."
-    try: return make()
-    except DataError as e:
-        if not skip_bad: raise
-        bad.append(e)
+def _annotations(path, # metadata file, for the messages
+                 records, # its records, each with a "file"
+                 boxes_of, # record → its parsed boxes (raises DataError on a bad box)
+                 skip_bad, # leave out records with a bad box (one warning) instead of failing
+                ) -> dict: # file → boxes
+    "Parse every record's boxes."
+    out, bad = {}, []
+    for r in records:
+        try: out[r["file"]] = boxes_of(r)
+        except DataError as e:
+            if not skip_bad: raise
+            bad.append(e)
+    if bad: warnings.warn(f"skipped {len(bad)} of {len(records)} clips with bad boxes in {path}; first: {bad[0]}")
+    return out
 
 # %% ../nbs/01_audio_visual_data.ipynb #music
 def _read_json(root, meta):
@@ -325,24 +338,17 @@ def music(root, # MUSIC folder: frames/<video>_<segment>_<frame>.jpg, audio/<vid
          ) -> AVDataset:
     "MUSIC-Solo / MUSIC-Duet with their normalised x, y, w, h boxes."
     path, records = _read_json(root, meta)
-    scenes, bad = [], []
-    for r in records:
-        keys = [("class", "bbox")] if "bbox" in r else [(f"class_src{s}", f"bbox_src{s}") for s in (1, 2)]
-        boxes = _boxes_or_skip(lambda: [norm_boxes([r[b]], "xywh", f"{path}: clip '{r['file']}'") for _, b in keys], skip_bad, bad)
-        if boxes is not None: scenes.append([(r["file"], r["file"][:-10], [r[c] for c, _ in keys], boxes)])
-    if bad: warnings.warn(f"skipped {len(bad)} clips with bad boxes in {path}; first: {bad[0]}")
+    keys = lambda r: [("class", "bbox")] if "bbox" in r else [(f"class_src{k}", f"bbox_src{k}") for k in (1, 2)]
+    boxes = _annotations(path, records, lambda r: [norm_boxes([r[b]], "xywh", f"{path}: clip '{r['file']}'") for _, b in keys(r)], skip_bad)
+    scenes = [[(r["file"], r["file"][:-10], [r[c] for c, _ in keys(r)], boxes[r["file"]])] for r in records if r["file"] in boxes]
     return build_dataset(root, path, scenes, skip_bad, **kwargs)
 
 # %% ../nbs/01_audio_visual_data.ipynb #vggss
 def _vggss_boxes(root, meta, skip_bad):
     "clip id → (class, boxes) from vggss.json; bad boxes left out with skip_bad"
     path, records = _read_json(root, meta)
-    out, bad = {}, []
-    for r in records:
-        boxes = _boxes_or_skip(lambda: norm_boxes(r["bbox"], "xyxy", f"{path}: clip '{r['file']}'"), skip_bad, bad)
-        if boxes is not None: out[r["file"]] = (r["class"], boxes)
-    if bad: warnings.warn(f"skipped {len(bad)} clips with bad boxes in {path}; first: {bad[0]}")
-    return path, out
+    boxes = _annotations(path, records, lambda r: norm_boxes(r["bbox"], "xyxy", f"{path}: clip '{r['file']}'"), skip_bad)
+    return path, {r["file"]: (r["class"], boxes[r["file"]]) for r in records if r["file"] in boxes}
 
 def vggss(root, # VGGSound folder: frames/<id>.jpg, audio/<id>.wav
           meta="vggss.json", # the VGG-SS annotations

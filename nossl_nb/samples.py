@@ -19,8 +19,8 @@ from PIL import Image
 from torch.utils.data import Dataset
 
 import nossl_nb
-from .data import (FRAME_SIZE, IMAGENET_MEAN, IMAGENET_STD, SR, LogSpectrogram, boxes_to_mask,
-                           denormalize, load_audio, mix)
+from .data import (FRAME_SIZE, SR, LogSpectrogram, boxes_to_mask,
+                           denormalize, load_audio, mix, normalize)
 
 # %% ../nbs/02_samples.ipynb #assets
 SAMPLES_DIR = Path(os.environ.get("NOSSL_SAMPLES", Path(nossl_nb.__file__).resolve().parents[1]/"data_samples"))
@@ -108,9 +108,8 @@ def make_tile(assets, # `load_assets()`
     pic = _jitter(assets.pictures[cls][pick(len(assets.pictures[cls]))], g)
     box = _place(pic, area[0] + (area[1] - area[0]) * float(torch.rand((), generator=g)), size, g)
     _paste(canvas, pic, box)
-    mean, std = torch.tensor(IMAGENET_MEAN)[:, None, None], torch.tensor(IMAGENET_STD)[:, None, None]
     recordings = assets.sounds[cls]
-    return {"id": cls, "frame": (canvas - mean) / std,  # 3×S×S
+    return {"id": cls, "frame": normalize(canvas),  # 3×S×S
             "audio": recordings[pick(len(recordings))] * (0.5 + 0.5 * float(torch.rand((), generator=g))),  # N
             "boxes": [torch.tensor([box], dtype=torch.float32)], "classes": [cls], "n_sources": 1}
 
@@ -185,7 +184,8 @@ def _folders(root):
     return root
 
 def write_music(root, # folder to create: frames/, audio/, music_solo.json, music_duet.json and lists
-                n_solo=20, n_duet=10, # clips of each split
+                n_solo=20, # MUSIC-Solo clips
+                n_duet=10, # MUSIC-Duet clips
                 seed=0, # seed of the scenes
                 audio_ext=".flac", # ".flac" or ".wav"
                 **kwargs, # passed to `SceneDataset` (frame_size, distractors, classes)

@@ -165,7 +165,7 @@ def test_box_outside_frame(tmp_path, layouts):
     (root/"music_solo.json").write_text(json.dumps(records))
     with pytest.raises(DataError) as e: music(root)
     one_line(e, "music_solo.json", records[1]["file"], "outside [0, 1]")
-    with pytest.warns(UserWarning, match="skipped 1 clips with bad boxes"): assert len(music(root, skip_bad=True)) == 5
+    with pytest.warns(UserWarning, match="skipped 1 of 6 clips with bad boxes"): assert len(music(root, skip_bad=True)) == 5
     vroot = copy_layout(layouts[1], tmp_path/"v")
     recs = json.loads((vroot/"vggss.json").read_text())
     recs[0]["bbox"] = [[0.1, 0.1, 0.5, 0.5], [-0.2, 0.1, 0.5, 1.0]]
