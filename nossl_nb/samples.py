@@ -81,6 +81,10 @@ def _place(picture, area, size, g):
     x, y = (int(torch.randint(size - s + 1, (), generator=g)) for s in (w, h))
     return (x, y, x + w, y + h)
 
+def _overlap(a, b):
+    "Intersection area of two pixel boxes."
+    return max(0, min(a[2], b[2]) - max(a[0], b[0])) * max(0, min(a[3], b[3]) - max(a[1], b[1]))
+
 def _jitter(picture, g):
     "A picture variant: mirrored at random, channels scaled by 0.8–1.2 (a colour shift)."
     if torch.rand((), generator=g) < 0.5: picture = picture.flip(-1)
@@ -102,11 +106,12 @@ def make_tile(assets, # `load_assets()`
     canvas = _resize(bg[:, y:y + crop, x:x + crop], size, size) * (0.7 + 0.5 * torch.rand(3, 1, 1, generator=g))
     if torch.rand((), generator=g) < 0.5: canvas = canvas.flip(-1)
     canvas = canvas.clamp(0, 1)
-    if distractor is not None:
-        pic = _jitter(assets.pictures[distractor][pick(len(assets.pictures[distractor]))], g)
-        _paste(canvas, pic, _place(pic, 0.08 + 0.14 * float(torch.rand((), generator=g)), size, g))
     pic = _jitter(assets.pictures[cls][pick(len(assets.pictures[cls]))], g)
     box = _place(pic, area[0] + (area[1] - area[0]) * float(torch.rand((), generator=g)), size, g)
+    if distractor is not None:  # behind the sounding object, at the least covered of 8 random places
+        other = _jitter(assets.pictures[distractor][pick(len(assets.pictures[distractor]))], g)
+        other_area = 0.08 + 0.14 * float(torch.rand((), generator=g))
+        _paste(canvas, other, min((_place(other, other_area, size, g) for _ in range(8)), key=lambda b: _overlap(b, box)))
     _paste(canvas, pic, box)
     recordings = assets.sounds[cls]
     return {"id": cls, "frame": normalize(canvas),  # 3×S×S
