@@ -69,6 +69,7 @@ d = { 'settings': { 'branch': 'main',
                                   'nossl_nb.samples.load_assets': ('samples.html#load_assets', 'nossl_nb/samples.py'),
                                   'nossl_nb.samples.make_tile': ('samples.html#make_tile', 'nossl_nb/samples.py'),
                                   'nossl_nb.samples.median_iou_ceiling': ('samples.html#median_iou_ceiling', 'nossl_nb/samples.py'),
+                                  'nossl_nb.samples.scaled_backgrounds': ('samples.html#scaled_backgrounds', 'nossl_nb/samples.py'),
                                   'nossl_nb.samples.template_accuracy': ('samples.html#template_accuracy', 'nossl_nb/samples.py'),
                                   'nossl_nb.samples.write_music': ('samples.html#write_music', 'nossl_nb/samples.py'),
                                   'nossl_nb.samples.write_vggsound': ('samples.html#write_vggsound', 'nossl_nb/samples.py')}}}
