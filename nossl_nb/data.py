@@ -96,6 +96,7 @@ class LogSpectrogram(nn.Module):
 
 # %% ../nbs/01_audio_visual_data.ipynb #load-frame
 def _centre_video_frame(path):
+    "The first frame at or after the middle of a video, as a PIL image."
     with av.open(str(path)) as container:
         if not container.streams.video: raise DataError(f"{path}: the video has no picture; use a clip with video")
         middle = (container.duration or 0) / av.time_base / 2  # seconds
@@ -207,8 +208,8 @@ def mix(samples, # samples to combine (each may itself hold several sources)
         how="paper", # "paper": side by side, waveforms summed; "official": stacked vertically, log spectrograms averaged
        ) -> dict: # one sample with every source, boxes shifted into the mixed frame
     "Combine clips into one scene, as the paper builds its duets and trios."
-    if len(samples) == 1: return samples[0]
     if how not in ("paper", "official"): raise ValueError(f"mix must be 'paper' or 'official', not {how!r}")
+    if len(samples) == 1: return samples[0]
     axis = -1 if how == "paper" else -2
     offsets = np.cumsum([0] + [s["frame"].shape[axis] for s in samples[:-1]])
     shift = lambda o: torch.tensor([o, 0, o, 0] if how == "paper" else [0, o, 0, o], dtype=torch.float32)

@@ -1,5 +1,5 @@
 "End-to-end tests of the readers on layouts written by the scene generator, and of every bad input."
-import json, warnings
+import json
 
 import av
 import numpy as np
