@@ -10,7 +10,7 @@ __all__ = ['SR', 'CLIP_SECONDS', 'N_SAMPLES', 'FRAME_SIZE', 'IMAGENET_MEAN', 'IM
            'vggsound_mix', 'clip_list', 'RandomMixtures']
 
 # %% ../nbs/01_audio_visual_data.ipynb #imports
-import csv, json, math, os, warnings
+import csv, functools, json, math, os, warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -118,6 +118,7 @@ def load_frame(path, # a .jpg/.png image or a video
         if isinstance(e, DataError): raise
         raise DataError(f"{path}: cannot decode the image ({str(e).splitlines()[0]}); re-extract the frame, or pass skip_bad=True") from None
 
+@functools.lru_cache  # transforms hold no state (their randomness comes from torch's generator): build each once
 def frame_transform(train=False, # LVS's training augmentation, or plain resizing
                     size=FRAME_SIZE, # output side in pixels
                    ) -> v2.Compose:
@@ -171,13 +172,13 @@ class Clip:
 
 def load_clip(clip, # where the clip's files are
               train=False, # random crop, flip and audio window
-              size=FRAME_SIZE, # frame side in pixels
+              frame_size=FRAME_SIZE, # frame side in pixels
              ) -> dict: # a sample
     "Read one clip into a sample: normalised frame, 3 s of audio, pixel boxes per source."
     image = load_frame(clip.frame)
     counts = [len(b) for b in clip.boxes]
     pixels = torch.cat(clip.boxes) * torch.tensor([image.width, image.height] * 2)
-    frame, boxes = frame_transform(train, size)(image, tv_tensors.BoundingBoxes(pixels, format="XYXY", canvas_size=(image.height, image.width)))
+    frame, boxes = frame_transform(train, frame_size)(image, tv_tensors.BoundingBoxes(pixels, format="XYXY", canvas_size=(image.height, image.width)))
     return {"id": clip.id, "frame": frame.as_subclass(torch.Tensor), "audio": audio_window(load_audio(clip.audio), train=train),
             "boxes": list(boxes.as_subclass(torch.Tensor).split(counts)), "classes": list(clip.classes), "n_sources": len(clip.classes)}
 
@@ -241,17 +242,17 @@ class AVDataset(Dataset):
                  scenes, # list of tuples of `Clip`s; several clips are mixed into one scene
                  train=False, # random crops, flips and audio windows
                  mix="paper", # how several clips are combined, see `mix`
-                 size=FRAME_SIZE, # frame side in pixels
+                 frame_size=FRAME_SIZE, # side of each clip's frame in pixels
                  skip_bad=False, # replace unreadable clips by the next readable one (warning) instead of failing
                 ):
-        self.scenes, self.train, self.how, self.size, self.skip_bad, self.n_skipped = list(scenes), train, mix, size, skip_bad, 0
+        self.scenes, self.train, self.how, self.frame_size, self.skip_bad, self.n_skipped = list(scenes), train, mix, frame_size, skip_bad, 0
 
     def __len__(self): return len(self.scenes)
 
     def __getitem__(self, i):
         if not 0 <= i < len(self): raise IndexError(f"scene {i} of a dataset of {len(self)}")
         for j in range(i, i + len(self)):
-            try: return mix([load_clip(c, self.train, self.size) for c in self.scenes[j % len(self)]], self.how)
+            try: return mix([load_clip(c, self.train, self.frame_size) for c in self.scenes[j % len(self)]], self.how)
             except DataError as e:
                 if not self.skip_bad: raise
                 self.n_skipped += 1
@@ -299,7 +300,7 @@ def build_dataset(root, # dataset folder
                   listed_in, # metadata file the scenes come from
                   scenes, # list of scenes, each a list of `Layout.clip` arguments (clip_id, audio_id, classes, boxes)
                   skip_bad=False, # leave out scenes with a missing file or bad box (one warning with the count)
-                  **kwargs, # passed to `AVDataset`: train, mix, size
+                  **kwargs, # passed to `AVDataset`: train, mix, frame_size
                  ) -> AVDataset:
     "Check every scene's files and make the dataset."
     layout, ok, bad = Layout(root), [], []
@@ -335,7 +336,7 @@ def _read_json(root, meta):
 def music(root, # MUSIC folder: frames/<video>_<segment>_<frame>.jpg, audio/<video>_<segment>.wav
           meta="music_solo.json", # music_solo.json or music_duet.json
           skip_bad=False, # leave out clips with a missing file or bad box
-          **kwargs, # passed to `AVDataset`: train, mix, size
+          **kwargs, # passed to `AVDataset`: train, mix, frame_size
          ) -> AVDataset:
     "MUSIC-Solo / MUSIC-Duet with their normalised x, y, w, h boxes."
     path, records = _read_json(root, meta)
@@ -354,7 +355,7 @@ def _vggss_boxes(root, meta, skip_bad):
 def vggss(root, # VGGSound folder: frames/<id>.jpg, audio/<id>.wav
           meta="vggss.json", # the VGG-SS annotations
           skip_bad=False, # leave out clips with a missing file or bad box
-          **kwargs, # passed to `AVDataset`: train, mix, size
+          **kwargs, # passed to `AVDataset`: train, mix, frame_size
          ) -> AVDataset:
     "VGG-SS (VGGSound-Single test): one source per clip, several xyxy boxes."
     path, boxes = _vggss_boxes(root, meta, skip_bad)
@@ -364,7 +365,7 @@ def vggsound_mix(root, # VGGSound folder: frames/<id>.jpg, audio/<id>.wav
                  meta="vggsound_duet_test.csv", # file,class,file2,class2[,file3,class3] a line
                  boxes="vggss.json", # where every clip's boxes come from
                  skip_bad=False, # leave out scenes with a missing file or bad box
-                 **kwargs, # passed to `AVDataset`: train, mix, size
+                 **kwargs, # passed to `AVDataset`: train, mix, frame_size
                 ) -> AVDataset:
     "VGGSound-Duet, -Trio and -Mixed: clips mixed as the paper does, boxes from VGG-SS."
     path = find_meta(root, meta)
@@ -384,7 +385,7 @@ def clip_list(root, # dataset folder
               meta, # text file: one clip id a line, optionally ",class[,class2]"
               music_names=False, # MUSIC: the audio name drops the last 10 characters of the clip id
               skip_bad=False, # leave out clips with a missing file
-              **kwargs, # passed to `AVDataset`: train, mix, size
+              **kwargs, # passed to `AVDataset`: train, mix, frame_size
              ) -> AVDataset:
     "A training list (VGGSound-Single's 144k ids, MUSIC's train lists) → unannotated samples."
     path = find_meta(root, meta)

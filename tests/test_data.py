@@ -60,7 +60,7 @@ def test_vggss_and_mixtures(layouts):
 
 
 def test_official_mix_and_train_lists(layouts):
-    ds = vggsound_mix(layouts[1], mix="official", train=True, size=128)
+    ds = vggsound_mix(layouts[1], mix="official", train=True, frame_size=128)
     s = ds[0]
     assert s["frame"].shape == (3, 256, 128) and s["audio"].shape == (2, N_SAMPLES)
     train = clip_list(layouts[1], "vggsound_train.txt", train=True)
