@@ -1,0 +1,227 @@
+"""Regenerate every asset in `data_samples/` from Debian/PyPI packages (see LICENSES.md).
+
+Needs: fluidsynth + fluid-soundfont-gm (sounds), fonts-noto-color-emoji (pictures), scikit-image
+(background photographs). Run from anywhere: `python data_samples/make_samples.py`.
+The output is deterministic given the package versions; the files are committed so that nobody
+else needs these packages.
+"""
+import shutil, struct, subprocess, tempfile
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+import torch, torchaudio
+from PIL import Image, ImageDraw, ImageFont, ImageOps
+
+OUT = Path(__file__).resolve().parent
+SOUNDFONT = Path("/usr/share/sounds/sf2/FluidR3_GM.sf2")
+EMOJI_FONT = Path("/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf")
+SR, SECONDS, N_RECORDINGS, PICTURE_PX, BACKGROUND_PX = 16000, 3, 5, 128, 256
+
+# class -> (General MIDI program (0-based), lowest note, highest note, melodic?)
+SOUNDS = {
+    "accordion": (21, 53, 77, True), "acoustic_guitar": (24, 40, 76, True), "flute": (73, 72, 96, True),
+    "saxophone": (65, 49, 80, True), "trumpet": (56, 55, 82, True), "violin": (40, 55, 93, True),
+    "cello": (42, 36, 69, True), "clarinet": (71, 50, 86, True), "tuba": (58, 29, 58, True),
+    "xylophone": (13, 65, 96, True), "erhu": (110, 55, 88, True),  # GM "Fiddle" stands in for erhu
+    "bell": (14, 60, 79, True),  # Tubular Bells
+    "bird": (123, 60, 84, False), "telephone": (124, 60, 72, False), "helicopter": (125, 48, 72, False),
+    "applause": (126, 55, 72, False), "sea_waves": (122, 48, 72, False),
+}
+EMOJI = {"accordion": "🪗", "acoustic_guitar": "🎸", "flute": "🪈", "saxophone": "🎷", "trumpet": "🎺",
+         "violin": "🎻", "bell": "🔔🛎", "bird": "🐦🕊🐤🦜", "telephone": "☎📞", "helicopter": "🚁",
+         "applause": "👏🙌", "sea_waves": "🌊"}
+PHOTOS = ["brick", "grass", "gravel", "coffee", "rocket", "hubble_deep_field"]  # skimage.data, CC0 / public domain
+
+
+# --- sounds: a tiny Standard MIDI File writer, then fluidsynth --------------------------------
+def _varlen(n):
+    out = [n & 0x7F]
+    while n > 127: n >>= 7; out.append(0x80 | (n & 0x7F))
+    return bytes(reversed(out))
+
+
+def write_midi(path, program, notes):
+    "notes: (start_s, duration_s, pitch, velocity); 120 bpm, 480 ticks a beat, so 960 ticks a second"
+    events = [(0, bytes([0xC0, program]))]
+    for start, dur, pitch, vel in notes:
+        events += [(round(start * 960), bytes([0x90, pitch, vel])), (round((start + dur) * 960), bytes([0x80, pitch, 0]))]
+    track, now = b"", 0
+    for t, msg in sorted(events, key=lambda e: (e[0], e[1][0] == 0x90)):
+        track += _varlen(t - now) + msg; now = t
+    track += b"\x00\xff\x2f\x00"
+    Path(path).write_bytes(b"MThd" + struct.pack(">IHHH", 6, 0, 1, 480) + b"MTrk" + struct.pack(">I", len(track)) + track)
+
+
+def phrase(rng, k, lo, hi, melodic):
+    "Recording k of a class: a different rhythm, register and loudness each time."
+    vel = int(rng.integers(60, 125))
+    if not melodic:  # sound effects: the pitch sets the effect's rate; vary lengths and overlaps
+        n = [1, 2, 3, 1, 4][k]
+        starts = np.sort(rng.uniform(0, 1.5, n)); starts[0] = 0
+        return [(s, float(rng.uniform(1.2, 3.0)), int(rng.integers(lo, hi + 1)), vel) for s in starts]
+    root = int(rng.integers(lo, max(lo + 1, hi - 12)))
+    scale = [0, 2, 4, 5, 7, 9, 11, 12]
+    if k == 0: return [(i, 0.95, root + 5, vel) for i in range(3)]  # one note, three times
+    if k == 1: return [(i * 0.25, 0.3, root + s, vel) for i, s in enumerate(scale + scale[::-1][1:])][:12]  # a scale
+    if k == 2: return [(i * 0.35, 0.5, root + [0, 4, 7, 12][i % 4], vel) for i in range(8)]  # an arpeggio
+    if k == 3: return [(i * 0.6, 0.55, root + [7, 5][i % 2], vel) for i in range(5)]  # a two-note motif
+    steps = rng.choice(scale, 7)
+    return [(i * 0.4, 0.45, int(root + s), int(np.clip(vel + rng.integers(-20, 20), 40, 127))) for i, s in enumerate(steps)]
+
+
+def render(program, notes, tmp):
+    mid, wav = Path(tmp) / "x.mid", Path(tmp) / "x.wav"
+    write_midi(mid, program, notes)
+    subprocess.run(["fluidsynth", "-ni", "-q", "-R", "0", "-C", "0", "-g", "1.0", "-r", str(SR), "-F", str(wav),
+                    str(SOUNDFONT), str(mid)], check=True, capture_output=True)
+    x, sr = sf.read(wav, dtype="float32", always_2d=True)
+    assert sr == SR
+    x = x.mean(1)[: SR * SECONDS]
+    x = np.pad(x, (0, SR * SECONDS - len(x)))
+    return 0.8 * x / max(np.abs(x).max(), 1e-6)
+
+
+def make_sounds(rng):
+    (OUT / "audio").mkdir()
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, (program, lo, hi, melodic) in SOUNDS.items():
+            for k in range(N_RECORDINGS):
+                sf.write(OUT / "audio" / f"{name}_{k}.flac", render(program, phrase(rng, k, lo, hi, melodic), tmp), SR, subtype="PCM_16")
+
+
+# --- pictures: emoji glyphs, and drawn icons for the instruments without one ---------------------
+def fit(im):
+    "Crop to the drawn pixels and scale the longer side to PICTURE_PX."
+    im = im.crop(im.getbbox())
+    s = PICTURE_PX / max(im.size)
+    return im.resize((max(1, round(im.width * s)), max(1, round(im.height * s))), Image.LANCZOS)
+
+
+def emoji(ch):
+    font = ImageFont.truetype(str(EMOJI_FONT), 109)  # the only size this bitmap font has
+    im = Image.new("RGBA", (160, 160), (0, 0, 0, 0))
+    ImageDraw.Draw(im).text((10, 10), ch, font=font, embedded_color=True)
+    return fit(im)
+
+
+def hue_shift(im, shift):
+    "A colour variant: rotate the hue, keep alpha."
+    h, s, v = im.convert("RGB").convert("HSV").split()
+    h = h.point(lambda x: (x + shift) % 256)
+    out = Image.merge("HSV", (h, s, v)).convert("RGB")
+    out.putalpha(im.getchannel("A"))
+    return out
+
+
+def draw_cello(d, body, dark):
+    d.line([(128, 225), (128, 250)], fill=(60, 60, 60), width=5)  # endpin
+    d.ellipse([78, 125, 178, 230], fill=body, outline=dark, width=4)
+    d.ellipse([90, 55, 166, 145], fill=body, outline=dark, width=4)
+    d.rectangle([110, 130, 146, 150], fill=body)
+    d.rectangle([122, 5, 134, 170], fill=(25, 20, 20))  # neck and fingerboard
+    d.ellipse([114, 0, 142, 22], fill=dark)  # scroll
+    for x in (99, 150): d.arc([x - 8, 120, x + 8, 175], 60, 300, fill=dark, width=3)  # f-holes
+    for x in (124, 127, 130, 133): d.line([(x, 15), (x, 205)], fill=(220, 220, 200), width=1)
+    d.rectangle([112, 190, 144, 198], fill=dark)  # bridge/tailpiece
+
+
+def draw_clarinet(d, body, metal):
+    d.polygon([(122, 2), (134, 2), (137, 30), (119, 30)], fill=(40, 40, 40))  # mouthpiece
+    d.rectangle([117, 30, 139, 200], fill=body)
+    d.polygon([(117, 200), (139, 200), (160, 250), (96, 250)], fill=body)  # bell
+    for y in range(50, 195, 22):
+        d.ellipse([122, y, 134, y + 10], fill=metal)
+        d.line([(139, y + 5), (146, y + 12)], fill=metal, width=3)
+    for y in (45, 120): d.rectangle([115, y, 141, y + 6], fill=metal)  # rings
+
+
+def draw_tuba(d, brass, dark):
+    d.ellipse([60, 40, 200, 230], outline=brass, width=22)  # the coiled tube
+    d.rectangle([150, 20, 200, 130], fill=brass)  # bell pipe
+    d.ellipse([125, 0, 225, 40], fill=brass, outline=dark, width=4)  # bell, seen from the side
+    d.ellipse([145, 8, 205, 30], fill=dark)
+    for x in (95, 115, 135): d.rectangle([x, 95, x + 14, 160], fill=brass, outline=dark, width=3)  # valves
+    d.line([(70, 120), (40, 90)], fill=brass, width=8)
+    d.ellipse([28, 78, 48, 98], fill=dark)  # mouthpiece
+
+
+def draw_xylophone(d, frame, colours):
+    d.line([(20, 150), (236, 120)], fill=frame, width=10)
+    d.line([(20, 215), (236, 175)], fill=frame, width=10)
+    for i, c in enumerate(colours):
+        x = 28 + i * 27
+        d.rectangle([x, 100 + i * 4, x + 20, 235 - i * 8], fill=c, outline=(40, 40, 40), width=2)
+    for x0, x1 in ((40, 120), (150, 220)):  # mallets
+        d.line([(x0, 10), (x1, 80)], fill=(120, 80, 40), width=5)
+        d.ellipse([x1 - 10, 72, x1 + 10, 92], fill=(200, 30, 30))
+
+
+def draw_erhu(d, wood, skin):
+    d.rectangle([124, 5, 134, 230], fill=wood)  # neck
+    for y in (25, 50): d.rectangle([134, y, 156, y + 8], fill=wood)  # pegs
+    d.regular_polygon((129, 215, 28), 6, fill=wood)  # hexagonal sound box
+    d.ellipse([109, 195, 149, 235], fill=skin)
+    d.line([(127, 20), (127, 205)], fill=(230, 230, 230), width=1)
+    d.line([(131, 20), (131, 205)], fill=(230, 230, 230), width=1)
+    d.line([(20, 150), (240, 185)], fill=(90, 60, 30), width=4)  # bow
+    d.line([(20, 158), (240, 193)], fill=(245, 240, 220), width=2)
+
+
+DRAWN = {
+    "cello": [(draw_cello, ((150, 80, 30), (70, 35, 10))), (draw_cello, ((110, 45, 20), (40, 20, 5)))],
+    "clarinet": [(draw_clarinet, ((20, 20, 20), (200, 200, 210))), (draw_clarinet, ((60, 35, 25), (215, 190, 100)))],
+    "tuba": [(draw_tuba, ((225, 175, 50), (120, 85, 10))), (draw_tuba, ((150, 150, 160), (70, 70, 80)))],
+    "xylophone": [(draw_xylophone, ((110, 70, 30), [(230, 60, 60), (240, 150, 40), (240, 220, 50), (80, 190, 80), (60, 140, 230), (120, 80, 200), (230, 100, 180), (60, 200, 200)])),
+                  (draw_xylophone, ((60, 40, 20), [(180, 130, 80)] * 8))],
+    "erhu": [(draw_erhu, ((90, 40, 20), (235, 225, 200))), (draw_erhu, ((40, 25, 15), (200, 180, 150)))],
+}
+
+
+def make_pictures():
+    (OUT / "pictures").mkdir()
+    for name in SOUNDS:
+        if name in EMOJI:
+            pics = [emoji(ch) for ch in EMOJI[name]]
+            if len(pics) == 1: pics.append(ImageOps.mirror(hue_shift(pics[0], 40)))
+        else:
+            pics = []
+            for draw, args in DRAWN[name]:
+                im = Image.new("RGBA", (256, 256), (0, 0, 0, 0))
+                draw(ImageDraw.Draw(im), *args)
+                pics.append(fit(im))
+        for k, im in enumerate(pics): im.save(OUT / "pictures" / f"{name}_{k}.png", optimize=True)
+
+
+# --- backgrounds: free photographs from scikit-image and generated textures -------------------
+def square(im):
+    s = min(im.size)
+    return ImageOps.fit(im, (s, s)).resize((BACKGROUND_PX, BACKGROUND_PX), Image.LANCZOS)
+
+
+def texture(rng, k):
+    "Smooth colour noise at a few scales, plus stripes or a gradient."
+    out = np.zeros((BACKGROUND_PX, BACKGROUND_PX, 3))
+    for cells, w in ((4, 1.0), (16, 0.5), (64, 0.25)):
+        low = rng.uniform(0, 1, (cells, cells, 3))
+        out += w * np.asarray(Image.fromarray((low * 255).astype(np.uint8)).resize((BACKGROUND_PX,) * 2, Image.BICUBIC)) / 255
+    out /= 1.75
+    y, x = np.mgrid[:BACKGROUND_PX, :BACKGROUND_PX] / BACKGROUND_PX
+    out += 0.15 * (np.sin(2 * np.pi * (x * (k + 2) + y * k)) if k % 2 else y - 0.5)[..., None]
+    return Image.fromarray((np.clip(out, 0, 1) * 255).astype(np.uint8))
+
+
+def make_backgrounds(rng):
+    import skimage.data
+    (OUT / "backgrounds").mkdir()
+    for name in PHOTOS:
+        square(Image.fromarray(getattr(skimage.data, name)()).convert("RGB")).save(OUT / "backgrounds" / f"photo_{name}.jpg", quality=85)
+    for k in range(6): texture(rng, k).save(OUT / "backgrounds" / f"texture_{k}.jpg", quality=85)
+
+
+if __name__ == "__main__":
+    for d in ("audio", "pictures", "backgrounds"): shutil.rmtree(OUT / d, ignore_errors=True)
+    rng = np.random.default_rng(0)
+    make_sounds(rng); make_pictures(); make_backgrounds(rng)
+    size = sum(f.stat().st_size for f in OUT.rglob("*") if f.is_file())
+    print(f"data_samples: {len(SOUNDS)} classes, {size / 1e6:.1f} MB")
