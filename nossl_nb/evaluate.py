@@ -115,7 +115,7 @@ def scene_figure(
     fig.tight_layout()
     return fig
 
-# %% ../nbs/10_evaluate.ipynb #ev014
+# %% ../nbs/10_evaluate.ipynb #ev015
 def centre_prior(
     h:int, w:int, # feature-grid size of the frame
     tiles=1, # source tiles, (rows, cols) or n side by side
@@ -138,7 +138,7 @@ def random_maps(
     n = int(np.prod((1, tiles) if np.isscalar(tiles) else tiles))
     return torch.rand(n, h, w, generator=torch.Generator().manual_seed(seed))
 
-# %% ../nbs/10_evaluate.ipynb #ev018
+# %% ../nbs/10_evaluate.ipynb #ev019
 def _batches(dataset, batch_size, num_workers):
     "Batches of scenes of equal frame size (mixed sets have 1–3 tiles), in data set order as far as sizes allow."
     pending = {}
@@ -177,7 +177,7 @@ def _ceilings(scenes):
             out.append(float(iou_ceiling(G[_tile_of(G, s["tiles"])])[0]))
     return np.array(out)
 
-# %% ../nbs/10_evaluate.ipynb #ev019
+# %% ../nbs/10_evaluate.ipynb #ev020
 def evaluate(
     net:NoSSLNet, # the network (its mode is restored afterwards)
     dataset, # samples with "frame", "audio", "boxes", "n_sources" (a `data` reader, a `SceneDataset`)
@@ -245,7 +245,7 @@ def evaluate(
                             "reach_0.3": 100 * float((ceilings >= 0.3).mean()) if len(ceilings) else 0.0,
                             "reach_0.5": 100 * float((ceilings >= 0.5).mean()) if len(ceilings) else 0.0}}
 
-# %% ../nbs/10_evaluate.ipynb #ev026
+# %% ../nbs/10_evaluate.ipynb #ev027
 PAPER = {
     "music-solo": {"table": "Table 2, left", "AP": 77.4, "IoU@0.5": 62.1, "AUC": 59.4},
     "vggsound-single": {"table": "Table 2, right; §4.6", "AP": 46.2, "IoU@0.5": 41.4, "AUC": 41.2, "count_acc": 90.79},
@@ -275,7 +275,7 @@ DATASETS = {  # name → (title, paper table it stands beside, reader metadata o
 COLUMNS = {"single": ["AP", "IoU@0.5", "AUC", "count_acc", "pointing"],
            "multi": ["CAP", "PIAP", "CIoU@0.3", "AUC", "count_acc", "pointing"]}
 
-# %% ../nbs/10_evaluate.ipynb #ev028
+# %% ../nbs/10_evaluate.ipynb #ev029
 def _row(label, values, cols, width):
     return f"{label:<{width}}" + "".join(f"{'–' if values.get(c) is None else format(values[c], '.1f'):>{max(len(c), 5) + 2}}" for c in cols)
 
@@ -309,7 +309,7 @@ def format_table(
                  f"{len(conf) - 1}): " + " | ".join(f"{s}: {' '.join(map(str, r))}" for s, r in enumerate(conf) if r.sum()))
     return "\n".join(lines)
 
-# %% ../nbs/10_evaluate.ipynb #ev032
+# %% ../nbs/10_evaluate.ipynb #ev033
 SAMPLES_SEED = 1000  # generated test scenes: training draws its scenes from other seeds
 
 def test_set(
@@ -332,7 +332,7 @@ def test_set(
     else: ds = vggsound_mix(data_root, meta, size=frame_size)
     return ds if n is None else Subset(ds, range(min(n, len(ds))))
 
-# %% ../nbs/10_evaluate.ipynb #ev034
+# %% ../nbs/10_evaluate.ipynb #ev035
 def _dashed_to_underscored(argv): return [re.sub(r"(?<=\w)-(?=\w)", "_", a) if a.startswith("--") else a for a in argv]
 if __name__ == "__main__": sys.argv[1:] = _dashed_to_underscored(sys.argv[1:])  # only rewrites options, before fastcore parses them
 
