@@ -4,19 +4,19 @@
 
 # %% auto #0
 __all__ = ['PAPER', 'PAPER_TAU', 'DATASETS', 'COLUMNS', 'SAMPLES_SEED', 'Prediction', 'group_objects', 'predict', 'frame_tiles',
-           'scene_figure', 'centre_prior', 'random_maps', 'score_scenes', 'evaluate', 'format_table', 'test_set',
+           'scene_figure', 'centre_prior', 'random_maps', 'score_scenes', 'evaluate', 'format_table', 'load_test_set',
            'main']
 
 # %% ../nbs/10_evaluate.ipynb #ev002
-import json, os, re, sys, warnings
+import json, re, sys, warnings
 from collections import Counter
 from pathlib import Path
 from typing import NamedTuple
 
-import matplotlib
 import numpy as np
 import torch
 from fastcore.script import Param, call_parse
+from matplotlib.patches import Rectangle
 from torch.utils.data import DataLoader, Subset
 from tqdm.auto import tqdm
 
@@ -69,15 +69,16 @@ def predict(
     return group_objects(S_v, ioi(S_v, F_v, alpha, omega, eps, region, t_max, margin), tau1, tau2)
 
 # %% ../nbs/10_evaluate.ipynb #ev010
-def _overlay(ax, frame_rgb, m, cmap, alpha=0.75):
+def _overlay(ax, frame_rgb, m, cmap):
     "A [0, 1] map over a faded frame."
     H, W = frame_rgb.shape[:2]
     ax.imshow(frame_rgb * 0.55 + 0.45)  # faded, so the map stands out
-    ax.imshow(m, cmap=cmap, vmin=0, vmax=1, alpha=alpha, extent=(0, W, H, 0), interpolation="bilinear")
+    ax.imshow(m, cmap=cmap, vmin=0, vmax=1, alpha=0.75, extent=(0, W, H, 0), interpolation="bilinear")
 
 def _draw_boxes(ax, boxes, color, **kw):
+    "Pixel xyxy boxes as rectangles (`kw`: line style)."
     for x1, y1, x2, y2 in np.asarray(boxes, dtype=float).reshape(-1, 4):
-        ax.add_patch(matplotlib.patches.Rectangle((x1, y1), x2 - x1, y2 - y1, fill=False, lw=2, ec=color, **kw))
+        ax.add_patch(Rectangle((x1, y1), x2 - x1, y2 - y1, fill=False, lw=2, ec=color, **kw))
 
 def frame_tiles(
     H:int, W:int, # frame size in pixels
@@ -277,6 +278,7 @@ COLUMNS = {"single": ["AP", "IoU@0.5", "AUC", "count_acc", "pointing"],
 
 # %% ../nbs/10_evaluate.ipynb #ev029
 def _row(label, values, cols, width):
+    "One table row: `values[c]` for each column, a dash where there is none."
     return f"{label:<{width}}" + "".join(f"{'–' if values.get(c) is None else format(values[c], '.1f'):>{max(len(c), 5) + 2}}" for c in cols)
 
 def format_table(
@@ -312,7 +314,7 @@ def format_table(
 # %% ../nbs/10_evaluate.ipynb #ev033
 SAMPLES_SEED = 1000  # generated test scenes: training draws its scenes from other seeds
 
-def test_set(
+def load_test_set(
     name:str, # a key of `DATASETS`
     data_root=None, # folder of a real data set (frames/, audio/, metadata)
     n:int=None, # number of scenes (default: all of a real set, 200 generated ones)
@@ -369,7 +371,7 @@ def main(
     method_kw = {k: config[k] for k in ("alpha", "omega", "eps", "region", "t_max", "margin") if config.get(k) is not None}
     taus = [(t1, t2) for t1 in (tau1 or [config.get("tau1", 0.7)]) for t2 in (tau2 or [config.get("tau2", 0.6)])]
     try:
-        ds = test_set(dataset, data_root, n, frame_size or config.get("frame_size", 224), seed)
+        ds = load_test_set(dataset, data_root, n, frame_size or config.get("frame_size", 224), seed)
         out = Path(out or f"runs/evaluate/{dataset}")
         results = evaluate(net, ds, batch_size=batch_size, num_workers=num_workers, device=device, taus=taus,
                            progress=not quiet, figures_dir=out/"figures", n_figures=n_figures, **method_kw)
