@@ -10,7 +10,6 @@ from pathlib import Path
 
 import numpy as np
 import soundfile as sf
-import torch, torchaudio
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 
 OUT = Path(__file__).resolve().parent

@@ -5,12 +5,12 @@
 # %% auto #0
 __all__ = ['SR', 'CLIP_SECONDS', 'N_SAMPLES', 'FRAME_SIZE', 'IMAGENET_MEAN', 'IMAGENET_STD', 'IMAGE_EXTS', 'AUDIO_EXTS',
            'VIDEO_EXTS', 'DataError', 'MissingDataError', 'load_audio', 'audio_window', 'LogSpectrogram', 'load_frame',
-           'frame_transform', 'denormalize', 'norm_boxes', 'boxes_to_mask', 'Clip', 'load_clip', 'show_sample', 'mix',
-           'collate', 'AVDataset', 'find_meta', 'Layout', 'build_dataset', 'music', 'vggss', 'vggsound_mix',
-           'clip_list', 'RandomMixtures']
+           'frame_transform', 'normalize', 'denormalize', 'norm_boxes', 'boxes_to_mask', 'Clip', 'load_clip',
+           'show_sample', 'mix', 'collate', 'AVDataset', 'find_meta', 'Layout', 'build_dataset', 'music', 'vggss',
+           'vggsound_mix', 'clip_list', 'RandomMixtures']
 
 # %% ../nbs/01_audio_visual_data.ipynb #imports
-import csv, json, math, os, warnings
+import csv, functools, json, math, os, warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -96,6 +96,7 @@ class LogSpectrogram(nn.Module):
 
 # %% ../nbs/01_audio_visual_data.ipynb #load-frame
 def _centre_video_frame(path):
+    "The first frame at or after the middle of a video, as a PIL image."
     with av.open(str(path)) as container:
         if not container.streams.video: raise DataError(f"{path}: the video has no picture; use a clip with video")
         middle = (container.duration or 0) / av.time_base / 2  # seconds
@@ -117,6 +118,7 @@ def load_frame(path, # a .jpg/.png image or a video
         if isinstance(e, DataError): raise
         raise DataError(f"{path}: cannot decode the image ({str(e).splitlines()[0]}); re-extract the frame, or pass skip_bad=True") from None
 
+@functools.lru_cache  # transforms hold no state (their randomness comes from torch's generator): build each once
 def frame_transform(train=False, # LVS's training augmentation, or plain resizing
                     size=FRAME_SIZE, # output side in pixels
                    ) -> v2.Compose:
@@ -126,10 +128,15 @@ def frame_transform(train=False, # LVS's training augmentation, or plain resizin
     return v2.Compose([v2.ToImage(), *geometry, v2.ClampBoundingBoxes(),
                        v2.ToDtype(torch.float32, scale=True), v2.Normalize(IMAGENET_MEAN, IMAGENET_STD)])
 
+_MEAN, _STD = torch.tensor(IMAGENET_MEAN)[:, None, None], torch.tensor(IMAGENET_STD)[:, None, None]  # 3×1×1
+
+def normalize(rgb): # 3×H×W in [0, 1]
+    "ImageNet normalisation of an RGB tensor (what `frame_transform` ends with)."
+    return (rgb - _MEAN) / _STD
+
 def denormalize(frame): # 3×H×W, ImageNet-normalised
     "Back to displayable RGB in [0, 1], H×W×3."
-    mean, std = torch.tensor(IMAGENET_MEAN)[:, None, None], torch.tensor(IMAGENET_STD)[:, None, None]
-    return (frame * std + mean).clamp(0, 1).permute(1, 2, 0)
+    return (frame * _STD + _MEAN).clamp(0, 1).permute(1, 2, 0)
 
 # %% ../nbs/01_audio_visual_data.ipynb #boxes
 def norm_boxes(boxes, # list of 4-number boxes, normalised to [0, 1]
@@ -165,13 +172,13 @@ class Clip:
 
 def load_clip(clip, # where the clip's files are
               train=False, # random crop, flip and audio window
-              size=FRAME_SIZE, # frame side in pixels
+              frame_size=FRAME_SIZE, # frame side in pixels
              ) -> dict: # a sample
     "Read one clip into a sample: normalised frame, 3 s of audio, pixel boxes per source."
     image = load_frame(clip.frame)
     counts = [len(b) for b in clip.boxes]
     pixels = torch.cat(clip.boxes) * torch.tensor([image.width, image.height] * 2)
-    frame, boxes = frame_transform(train, size)(image, tv_tensors.BoundingBoxes(pixels, format="XYXY", canvas_size=(image.height, image.width)))
+    frame, boxes = frame_transform(train, frame_size)(image, tv_tensors.BoundingBoxes(pixels, format="XYXY", canvas_size=(image.height, image.width)))
     return {"id": clip.id, "frame": frame.as_subclass(torch.Tensor), "audio": audio_window(load_audio(clip.audio), train=train),
             "boxes": list(boxes.as_subclass(torch.Tensor).split(counts)), "classes": list(clip.classes), "n_sources": len(clip.classes)}
 
@@ -202,8 +209,8 @@ def mix(samples, # samples to combine (each may itself hold several sources)
         how="paper", # "paper": side by side, waveforms summed; "official": stacked vertically, log spectrograms averaged
        ) -> dict: # one sample with every source, boxes shifted into the mixed frame
     "Combine clips into one scene, as the paper builds its duets and trios."
-    if len(samples) == 1: return samples[0]
     if how not in ("paper", "official"): raise ValueError(f"mix must be 'paper' or 'official', not {how!r}")
+    if len(samples) == 1: return samples[0]
     axis = -1 if how == "paper" else -2
     offsets = np.cumsum([0] + [s["frame"].shape[axis] for s in samples[:-1]])
     shift = lambda o: torch.tensor([o, 0, o, 0] if how == "paper" else [0, o, 0, o], dtype=torch.float32)
@@ -235,17 +242,17 @@ class AVDataset(Dataset):
                  scenes, # list of tuples of `Clip`s; several clips are mixed into one scene
                  train=False, # random crops, flips and audio windows
                  mix="paper", # how several clips are combined, see `mix`
-                 size=FRAME_SIZE, # frame side in pixels
+                 frame_size=FRAME_SIZE, # side of each clip's frame in pixels
                  skip_bad=False, # replace unreadable clips by the next readable one (warning) instead of failing
                 ):
-        self.scenes, self.train, self.how, self.size, self.skip_bad, self.n_skipped = list(scenes), train, mix, size, skip_bad, 0
+        self.scenes, self.train, self.how, self.frame_size, self.skip_bad, self.n_skipped = list(scenes), train, mix, frame_size, skip_bad, 0
 
     def __len__(self): return len(self.scenes)
 
     def __getitem__(self, i):
         if not 0 <= i < len(self): raise IndexError(f"scene {i} of a dataset of {len(self)}")
         for j in range(i, i + len(self)):
-            try: return mix([load_clip(c, self.train, self.size) for c in self.scenes[j % len(self)]], self.how)
+            try: return mix([load_clip(c, self.train, self.frame_size) for c in self.scenes[j % len(self)]], self.how)
             except DataError as e:
                 if not self.skip_bad: raise
                 self.n_skipped += 1
@@ -293,7 +300,7 @@ def build_dataset(root, # dataset folder
                   listed_in, # metadata file the scenes come from
                   scenes, # list of scenes, each a list of `Layout.clip` arguments (clip_id, audio_id, classes, boxes)
                   skip_bad=False, # leave out scenes with a missing file or bad box (one warning with the count)
-                  **kwargs, # passed to `AVDataset`: train, mix, size
+                  **kwargs, # passed to `AVDataset`: train, mix, frame_size
                  ) -> AVDataset:
     "Check every scene's files and make the dataset."
     layout, ok, bad = Layout(root), [], []
@@ -305,12 +312,20 @@ def build_dataset(root, # dataset folder
     if bad: warnings.warn(f"skipped {len(bad)} of {len(scenes)} scenes listed in {listed_in}; first: {bad[0]}")
     return AVDataset(ok, skip_bad=skip_bad, **kwargs)
 
-def _boxes_or_skip(make, skip_bad, bad):
-    "Run `make()` (which parses boxes); with skip_bad, note a bad box and return None."
-    try: return make()
-    except DataError as e:
-        if not skip_bad: raise
-        bad.append(e)
+def _annotations(path, # metadata file, for the messages
+                 records, # its records, each with a "file"
+                 boxes_of, # record → its parsed boxes (raises DataError on a bad box)
+                 skip_bad, # leave out records with a bad box (one warning) instead of failing
+                ) -> dict: # file → boxes
+    "Parse every record's boxes."
+    out, bad = {}, []
+    for r in records:
+        try: out[r["file"]] = boxes_of(r)
+        except DataError as e:
+            if not skip_bad: raise
+            bad.append(e)
+    if bad: warnings.warn(f"skipped {len(bad)} of {len(records)} clips with bad boxes in {path}; first: {bad[0]}")
+    return out
 
 # %% ../nbs/01_audio_visual_data.ipynb #music
 def _read_json(root, meta):
@@ -321,33 +336,26 @@ def _read_json(root, meta):
 def music(root, # MUSIC folder: frames/<video>_<segment>_<frame>.jpg, audio/<video>_<segment>.wav
           meta="music_solo.json", # music_solo.json or music_duet.json
           skip_bad=False, # leave out clips with a missing file or bad box
-          **kwargs, # passed to `AVDataset`: train, mix, size
+          **kwargs, # passed to `AVDataset`: train, mix, frame_size
          ) -> AVDataset:
     "MUSIC-Solo / MUSIC-Duet with their normalised x, y, w, h boxes."
     path, records = _read_json(root, meta)
-    scenes, bad = [], []
-    for r in records:
-        keys = [("class", "bbox")] if "bbox" in r else [(f"class_src{s}", f"bbox_src{s}") for s in (1, 2)]
-        boxes = _boxes_or_skip(lambda: [norm_boxes([r[b]], "xywh", f"{path}: clip '{r['file']}'") for _, b in keys], skip_bad, bad)
-        if boxes is not None: scenes.append([(r["file"], r["file"][:-10], [r[c] for c, _ in keys], boxes)])
-    if bad: warnings.warn(f"skipped {len(bad)} clips with bad boxes in {path}; first: {bad[0]}")
+    keys = lambda r: [("class", "bbox")] if "bbox" in r else [(f"class_src{k}", f"bbox_src{k}") for k in (1, 2)]
+    boxes = _annotations(path, records, lambda r: [norm_boxes([r[b]], "xywh", f"{path}: clip '{r['file']}'") for _, b in keys(r)], skip_bad)
+    scenes = [[(r["file"], r["file"][:-10], [r[c] for c, _ in keys(r)], boxes[r["file"]])] for r in records if r["file"] in boxes]
     return build_dataset(root, path, scenes, skip_bad, **kwargs)
 
 # %% ../nbs/01_audio_visual_data.ipynb #vggss
 def _vggss_boxes(root, meta, skip_bad):
     "clip id → (class, boxes) from vggss.json; bad boxes left out with skip_bad"
     path, records = _read_json(root, meta)
-    out, bad = {}, []
-    for r in records:
-        boxes = _boxes_or_skip(lambda: norm_boxes(r["bbox"], "xyxy", f"{path}: clip '{r['file']}'"), skip_bad, bad)
-        if boxes is not None: out[r["file"]] = (r["class"], boxes)
-    if bad: warnings.warn(f"skipped {len(bad)} clips with bad boxes in {path}; first: {bad[0]}")
-    return path, out
+    boxes = _annotations(path, records, lambda r: norm_boxes(r["bbox"], "xyxy", f"{path}: clip '{r['file']}'"), skip_bad)
+    return path, {r["file"]: (r["class"], boxes[r["file"]]) for r in records if r["file"] in boxes}
 
 def vggss(root, # VGGSound folder: frames/<id>.jpg, audio/<id>.wav
           meta="vggss.json", # the VGG-SS annotations
           skip_bad=False, # leave out clips with a missing file or bad box
-          **kwargs, # passed to `AVDataset`: train, mix, size
+          **kwargs, # passed to `AVDataset`: train, mix, frame_size
          ) -> AVDataset:
     "VGG-SS (VGGSound-Single test): one source per clip, several xyxy boxes."
     path, boxes = _vggss_boxes(root, meta, skip_bad)
@@ -357,7 +365,7 @@ def vggsound_mix(root, # VGGSound folder: frames/<id>.jpg, audio/<id>.wav
                  meta="vggsound_duet_test.csv", # file,class,file2,class2[,file3,class3] a line
                  boxes="vggss.json", # where every clip's boxes come from
                  skip_bad=False, # leave out scenes with a missing file or bad box
-                 **kwargs, # passed to `AVDataset`: train, mix, size
+                 **kwargs, # passed to `AVDataset`: train, mix, frame_size
                 ) -> AVDataset:
     "VGGSound-Duet, -Trio and -Mixed: clips mixed as the paper does, boxes from VGG-SS."
     path = find_meta(root, meta)
@@ -377,7 +385,7 @@ def clip_list(root, # dataset folder
               meta, # text file: one clip id a line, optionally ",class[,class2]"
               music_names=False, # MUSIC: the audio name drops the last 10 characters of the clip id
               skip_bad=False, # leave out clips with a missing file
-              **kwargs, # passed to `AVDataset`: train, mix, size
+              **kwargs, # passed to `AVDataset`: train, mix, frame_size
              ) -> AVDataset:
     "A training list (VGGSound-Single's 144k ids, MUSIC's train lists) → unannotated samples."
     path = find_meta(root, meta)

@@ -1,5 +1,5 @@
 "End-to-end tests of the readers on layouts written by the scene generator, and of every bad input."
-import json, warnings
+import json
 
 import av
 import numpy as np
@@ -60,7 +60,7 @@ def test_vggss_and_mixtures(layouts):
 
 
 def test_official_mix_and_train_lists(layouts):
-    ds = vggsound_mix(layouts[1], mix="official", train=True, size=128)
+    ds = vggsound_mix(layouts[1], mix="official", train=True, frame_size=128)
     s = ds[0]
     assert s["frame"].shape == (3, 256, 128) and s["audio"].shape == (2, N_SAMPLES)
     train = clip_list(layouts[1], "vggsound_train.txt", train=True)
@@ -165,7 +165,7 @@ def test_box_outside_frame(tmp_path, layouts):
     (root/"music_solo.json").write_text(json.dumps(records))
     with pytest.raises(DataError) as e: music(root)
     one_line(e, "music_solo.json", records[1]["file"], "outside [0, 1]")
-    with pytest.warns(UserWarning, match="skipped 1 clips with bad boxes"): assert len(music(root, skip_bad=True)) == 5
+    with pytest.warns(UserWarning, match="skipped 1 of 6 clips with bad boxes"): assert len(music(root, skip_bad=True)) == 5
     vroot = copy_layout(layouts[1], tmp_path/"v")
     recs = json.loads((vroot/"vggss.json").read_text())
     recs[0]["bbox"] = [[0.1, 0.1, 0.5, 0.5], [-0.2, 0.1, 0.5, 1.0]]
