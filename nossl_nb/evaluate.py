@@ -277,9 +277,11 @@ COLUMNS = {"single": ["AP", "IoU@0.5", "AUC", "count_acc", "pointing"],
            "multi": ["CAP", "PIAP", "CIoU@0.3", "AUC", "count_acc", "pointing"]}
 
 # %% ../nbs/10_evaluate.ipynb #ev029
-def _row(label, values, cols, width):
-    "One table row: `values[c]` for each column, a dash where there is none."
-    return f"{label:<{width}}" + "".join(f"{'–' if values.get(c) is None else format(values[c], '.1f'):>{max(len(c), 5) + 2}}" for c in cols)
+def _render(rows, cols):
+    "Rows of (label, {column: value}) as text columns; a dash where a value does not exist."
+    width = max(len(label) for label, _ in rows) + 2
+    cell = lambda c, v: f"{'–' if v is None else v if isinstance(v, str) else format(v, '.1f'):>{max(len(c), 5) + 2}}"
+    return [f"{label:<{width}}" + "".join(cell(c, values.get(c)) for c in cols) for label, values in rows]
 
 def format_table(
     results:dict, # what `evaluate` returns
@@ -288,28 +290,24 @@ def format_table(
 )->str:
     "The results in the layout of the paper's table for `dataset`, with the paper's row and the chance rows."
     title, paper_key, _ = DATASETS[dataset]
-    cols, width = COLUMNS[results["kind"]], 34
-    paper = PAPER[paper_key]
-    generated = dataset.startswith("samples")
-    head = (f"{title}: {results['n_scenes']} scenes, {results['kind']}-source protocol, percent "
-            f"(paper: {paper['table']}{', another data set: for scale only' if generated else ''})")
-    lines = [head, f"{'method':<{width}}" + "".join(f"{c:>{max(len(c), 5) + 2}}" for c in cols)]
-    lines.append(_row(f"paper{' on ' + DATASETS[paper_key][0] if generated else ''}", paper, cols, width))
+    cols, paper, generated = COLUMNS[results["kind"]], PAPER[paper_key], dataset.startswith("samples")
+    rows = [("method", dict(zip(cols, cols))), (f"paper{' on ' + DATASETS[paper_key][0] if generated else ''}", paper)]
     for cell in results["grid"]:
         t = (cell["tau1"], cell["tau2"])
-        lines.append(_row(f"{label} τ1={t[0]:.2f} τ2={t[1]:.2f}", cell["metrics"], cols, width))
+        rows.append((f"{label} τ1={t[0]:.2f} τ2={t[1]:.2f}", cell["metrics"]))
         if len(results["grid"]) > 1 and paper_key == "vggsound-duet" and t in PAPER_TAU:
-            lines.append(_row(f"  paper, Table 4", dict(zip(["PIAP", "CIoU@0.3", "AUC"], PAPER_TAU[t])), cols, width))
-    for name, m in results["reference"].items(): lines.append(_row(f"{name} (no training)", m, cols, width))
+            rows.append(("  paper, Table 4", dict(zip(["PIAP", "CIoU@0.3", "AUC"], PAPER_TAU[t]))))
+    rows += [(f"{name} (no training)", m) for name, m in results["reference"].items()]
     common = results["most_common_count"]
-    lines.append(_row(f"always {common['count']} object(s) (most common)", {"count_acc": common["count_acc"]}, cols, width))
-    c = results["iou_ceiling"]
-    lines.append(f"IoU ceiling of median binarisation: a perfect map scores cIoU {c['mean']:.1f} on average; "
-                 f"{c['reach_0.3']:.0f} % of sources can reach 0.3, {c['reach_0.5']:.0f} % can reach 0.5")
-    conf = np.array(results["grid"][0]["confusion"])
-    lines.append("count confusion (first τ cell; rows: sources, columns: objects found 0…"
-                 f"{len(conf) - 1}): " + " | ".join(f"{s}: {' '.join(map(str, r))}" for s, r in enumerate(conf) if r.sum()))
-    return "\n".join(lines)
+    rows.append((f"always {common['count']} object(s) (most common)", {"count_acc": common["count_acc"]}))
+    c, conf = results["iou_ceiling"], np.array(results["grid"][0]["confusion"])
+    return "\n".join(
+        [f"{title}: {results['n_scenes']} scenes, {results['kind']}-source protocol, percent "
+         f"(paper: {paper['table']}{'; another data set, for scale only' if generated else ''})", *_render(rows, cols),
+         f"IoU ceiling of median binarisation: a perfect map scores cIoU {c['mean']:.1f} on average; "
+         f"{c['reach_0.3']:.0f} % of sources can reach 0.3, {c['reach_0.5']:.0f} % can reach 0.5",
+         f"count confusion (first τ cell; rows: sources, columns: objects found 0…{len(conf) - 1}): "
+         + " | ".join(f"{s}: {' '.join(map(str, r))}" for s, r in enumerate(conf) if r.sum())])
 
 # %% ../nbs/10_evaluate.ipynb #ev033
 SAMPLES_SEED = 1000  # generated test scenes: training draws its scenes from other seeds
