@@ -327,9 +327,9 @@ def load_test_set(
         where = "needs --data-root DIR" if data_root is None else f"--data-root {data_root}: no such folder"
         raise MissingDataError(f"{title} {where}: a folder with frames/<clip>.jpg, audio/<clip>.wav (or video/<clip>.mp4) "
                                f"and {meta} in it or in its metadata/ (layouts: nbs/01_audio_visual_data.ipynb), or use a samples-* dataset")
-    if name.startswith("music"): ds = music(data_root, meta, size=frame_size)
-    elif meta == "vggss.json": ds = vggss(data_root, meta, size=frame_size)
-    else: ds = vggsound_mix(data_root, meta, size=frame_size)
+    if name.startswith("music"): ds = music(data_root, meta, frame_size=frame_size)
+    elif meta == "vggss.json": ds = vggss(data_root, meta, frame_size=frame_size)
+    else: ds = vggsound_mix(data_root, meta, frame_size=frame_size)
     return ds if n is None else Subset(ds, range(min(n, len(ds))))
 
 # %% ../nbs/10_evaluate.ipynb #ev035
