@@ -361,7 +361,7 @@ def main(
         if not dataset.startswith("samples"): _fail(f"--dataset {dataset} needs --checkpoint CKPT (an untrained network is only evaluated on samples-*)")
         torch.manual_seed(seed)
         net, config, label = NoSSLNet(width=0.25), {"frame_size": 128}, "ours (untrained)"
-        print("No --checkpoint: evaluating an UNTRAINED network (width 0.25, 128-px tiles): chance-level numbers, not a result.")
+        print("No --checkpoint: evaluating an UNTRAINED network (width 0.25, 128-px tiles): a floor to compare a trained model with, not a result.")
     else:
         try: net, ckpt = load_network(checkpoint)
         except (FileNotFoundError, ValueError) as e: _fail(e)
