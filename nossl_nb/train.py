@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['PRESETS', 'TRAIN_LISTS', 'SAMPLE_SOURCES', 'RESUMABLE', 'TrainConfig', 'resolve_config', 'parse_overrides',
            'train_buckets', 'BucketBatchSampler', 'forward_batch', 'save_checkpoint', 'load_checkpoint',
-           'build_network', 'n_params', 'train', 'cost_report', 'format_cost', 'main']
+           'build_network', 'n_params', 'train', 'epoch_figures', 'cost_report', 'format_cost', 'main']
 
 # %% ../nbs/09_train.ipynb #de3c987a
 import dataclasses, json, math, os, sys, time
@@ -19,7 +19,8 @@ from torch.utils.data import DataLoader, Sampler
 from tqdm.auto import tqdm
 
 from .clustering import n_objects
-from .data import LogSpectrogram, collate, denormalize, clip_list, RandomMixtures
+from .data import LogSpectrogram, collate, clip_list, RandomMixtures
+from .evaluate import evaluate, format_table, load_test_set, predict, scene_figure
 from .model import NoSSLNet
 from .osc import method_losses
 from .samples import SceneDataset, load_assets
@@ -76,11 +77,14 @@ class TrainConfig:
     log_every: int = 10  # steps between TensorBoard points
     max_steps: int = 0  # stop an epoch after this many steps (0: the whole epoch; for smoke tests)
 
+    def predict_kwargs(self):
+        "The method's settings at test time (`10_evaluate`'s `predict`)."
+        return dict(alpha=self.alpha, omega=self.omega, margin=self.margin, eps=self.eps, region=self.region)
+
     def method_kwargs(self):
         "The arguments of `method_losses` (Eq. 5)."
-        return dict(alpha=self.alpha, omega=self.omega, margin=self.margin, temperature=self.temperature,
-                    avc_form=self.avc_form, eps=self.eps, region=self.region, tau1=self.tau1, tau2=self.tau2,
-                    lambda_avc=self.lambda_avc, lambda_osc=self.lambda_osc, osc_reduction=self.osc_reduction)
+        return dict(self.predict_kwargs(), temperature=self.temperature, avc_form=self.avc_form, tau1=self.tau1,
+                    tau2=self.tau2, lambda_avc=self.lambda_avc, lambda_osc=self.lambda_osc, osc_reduction=self.osc_reduction)
 
 # %% ../nbs/09_train.ipynb #f5b4521c
 PRESETS = {
@@ -160,7 +164,7 @@ def train_buckets(
             f"DATA_ROOT/frames/<id>.jpg, DATA_ROOT/audio/<id>.wav and DATA_ROOT/{cfg.train_list or TRAIN_LISTS[cfg.train_set]} "
             "(see 01_audio_visual_data), or train on the bundled samples with --preset samples")
     clips = clip_list(cfg.data_root, cfg.train_list or TRAIN_LISTS[cfg.train_set], music_names=cfg.train_set.startswith("music"),
-                      skip_bad=True, train=True, size=cfg.frame_size)
+                      skip_bad=True, train=True, frame_size=cfg.frame_size)
     return [RandomMixtures(clips, 2, cfg.mix) if cfg.train_set == "vggsound-duet" else clips]
 
 class BucketBatchSampler(Sampler):
@@ -269,6 +273,7 @@ def train(
         from torch.utils.tensorboard import SummaryWriter
         writer = SummaryWriter(out / "tb")
     step_times = []
+    shown = collate([buckets[0][i] for i in range(min(4, len(buckets[0])))])  # the same scenes drawn after every epoch
     for epoch in range(start, cfg.epochs):
         torch.manual_seed(cfg.seed * 100_003 + epoch)  # everything random in an epoch depends on (seed, epoch) only
         if assets is not None: buckets = train_buckets(cfg, epoch, assets)  # fresh generated scenes every epoch
@@ -302,8 +307,17 @@ def train(
                 for k in ("loss", "avc", "osc", "objects"): writer.add_scalar(f"epoch/{k}", history[-1][k], epoch)
             save_checkpoint(out / "last.pt", model=net.state_dict(), model_args=net.args, config=asdict(cfg),
                             optimizer=opt.state_dict(), epoch=epoch, step=step, history=history)
-    summary = {"out_dir": str(out), "history": history, "checkpoint": str(out / "last.pt")}
+            for j, fig in enumerate(epoch_figures(net, frontend, shown, cfg, device, out / "figures", epoch)):
+                if writer: writer.add_figure(f"scenes/{j}", fig, epoch)
+    summary = {"out_dir": str(out), "history": history, "checkpoint": str(out / "last.pt"), "eval": {}}
     if main:
+        for name in filter(None, cfg.eval_sets.split(",")):
+            ds = load_test_set(name, cfg.data_root, cfg.eval_size or None, cfg.frame_size)
+            res = evaluate(net, ds, batch_size=cfg.batch_size, device=device, taus=[(cfg.tau1, cfg.tau2)], frontend=frontend,
+                           progress=not quiet, figures_dir=out / "eval" / name, **cfg.predict_kwargs())
+            summary["eval"][name] = res["metrics"]
+            if not quiet: print(format_table(res, name, f"ours ({cfg.preset}, epoch {cfg.epochs})"))
+        (out / "eval.json").write_text(json.dumps(summary["eval"], indent=1))
         summary["cost"] = cost_report(net, frontend, cfg, device, step_times)
         (out / "cost.json").write_text(json.dumps(summary["cost"], indent=1))
         if not quiet: print(format_cost(summary["cost"]))
@@ -312,6 +326,20 @@ def train(
     return summary
 
 # %% ../nbs/09_train.ipynb #cf76444b
+def epoch_figures(net, frontend, batch, cfg, device, folder, epoch):
+    "Draw `batch`'s scenes as the network sees them now; saves PNGs in `folder`, returns the figures."
+    import matplotlib.pyplot as plt
+    p = predict(net, batch["frame"].to(device), frontend(batch["audio"].to(device)), tau1=cfg.tau1, tau2=cfg.tau2, **cfg.predict_kwargs())
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    figs = []
+    for j in range(len(batch["id"])):
+        fig = scene_figure(batch["frame"][j], p.S_v[j].float().cpu(), p.maps[j, :int(p.K[j])].float().cpu(), batch["boxes"][j],
+                           title=f"epoch {epoch + 1}: {int(p.K[j])} object(s) found, {len(batch['boxes'][j])} sounding")
+        fig.savefig(Path(folder) / f"epoch{epoch + 1:03d}_{j}.png", dpi=80); plt.close(fig)
+        figs.append(fig)
+    return figs
+
+# %% ../nbs/09_train.ipynb #0ae131ff
 def cost_report(net, frontend, cfg, device, step_times):
     "Seconds per iteration (median of the run's steps), inference seconds per image, parameters."
     net.eval()
@@ -337,7 +365,7 @@ def format_cost(c):
             f"{'this run (' + c['device'][:10] + ')':22s}{(c['s_per_iter'] or float('nan')):>14.3f}{c['inference_s_per_image']:>15.3f}{c['params_M']:>9.1f}M"
             f"   (batch {c['batch_size']})")
 
-# %% ../nbs/09_train.ipynb #03fd9a8b
+# %% ../nbs/09_train.ipynb #90ad7172
 @call_parse(nested=True)
 def main(
     preset:str="samples", # samples (CPU, minutes), music-solo, music-duet, vggsound-single, vggsound-duet, vggsound-trio, vggsound-mixed

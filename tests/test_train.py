@@ -26,6 +26,16 @@ def test_resume_after_a_checkpoint_matches_an_uninterrupted_run(tmp_path):
     assert [h["loss"] for h in full["history"]] == [h["loss"] for h in resumed["history"]]
 
 
+def test_a_run_ends_with_the_evaluation_table(tmp_path, capsys):
+    summary = train(resolve_config("samples", **{**TINY, "eval_sets": "samples-single,samples-duet"}, eval_size=4, epochs=1,
+                                   out_dir=str(tmp_path)))
+    assert set(summary["eval"]) == {"samples-single", "samples-duet"}
+    assert {"AP", "IoU@0.5", "AUC", "pointing"} <= set(summary["eval"]["samples-single"])
+    assert {"CAP", "PIAP", "CIoU@0.3", "AUC", "count_acc"} <= set(summary["eval"]["samples-duet"])
+    out = capsys.readouterr().out
+    assert "paper" in out and "train s/iter" in out and (tmp_path / "eval.json").exists() and (tmp_path / "cost.json").exists()
+
+
 def test_resume_refuses_another_config(tmp_path):
     train(resolve_config("samples", **TINY, epochs=1, out_dir=str(tmp_path)), quiet=True)
     with pytest.raises(ValueError, match="another config"):
