@@ -95,7 +95,7 @@ PRESETS = {
     "vggsound-trio": dict(train_set="vggsound-duet", eval_sets="vggsound-trio"),
     "vggsound-mixed": dict(train_set="vggsound-duet", eval_sets="vggsound-mixed"),
     "samples": dict(train_set="samples-mixed", eval_sets="samples-single,samples-mixed", visual_weights="none",
-                    width=0.5, output_stride=16, audio_downsample=2, frame_size=128, batch_size=32, epochs=5,
+                    width=0.5, output_stride=16, audio_downsample=2, frame_size=128, batch_size=32, epochs=4,
                     train_size=1920, eval_size=128, num_workers=2),
 }
 
