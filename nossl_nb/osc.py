@@ -42,7 +42,8 @@ def osc_loss(
 ):
     "$\\mathcal L_{osc}$ (Eq. 4) for a batch, vectorised over clips and objects."
     B, T, c = seeds.shape
-    member = (labels[..., None] == torch.arange(T, device=labels.device)).to(seeds.dtype)  # B×T×K: seed t in object k
+    K = int(labels.max()) + 1 if labels.numel() else 0  # object slots: the most objects in a clip (one host sync)
+    member = (labels[..., None] == torch.arange(K, device=labels.device)).to(seeds.dtype)  # B×T×K: seed t in object k
     other = (valid[..., None] & (member == 0)).to(seeds.dtype)  # B×T×K: the clip's other seeds
     n_other = other.sum(1)  # B×K
     scored = (member.sum(1) > 0) & (n_other > 0)  # B×K: objects that exist and have a negative
