@@ -11,7 +11,7 @@ import argparse, time
 import torch
 
 from nossl_nb.avc import avc_loss
-from nossl_nb.clustering import group_batch, group_seeds
+from nossl_nb.clustering import group_seeds
 from nossl_nb.ioi import ioi_reference
 from nossl_nb.model import NoSSLNet, sound_map_all, toy_batch
 from nossl_nb.osc import method_losses, osc_reference

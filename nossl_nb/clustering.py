@@ -12,7 +12,6 @@ import torch
 import torch.nn.functional as F
 
 from .ioi import ioi
-from .model import sound_map
 
 # %% ../nbs/06_clustering.ipynb #05924e68
 def union_find(
@@ -67,7 +66,9 @@ def object_maps(
     return torch.einsum('...tk,...thw->...khw', onehot, maps) / onehot.sum(-2).clamp_min(1)[..., None, None]
 
 # %% ../nbs/06_clustering.ipynb #11370dce
-from .plots import label_image, object_colors, mcolors, plt
+import matplotlib.colors as mcolors
+
+from .plots import label_image, object_colors, plt
 
 def clustering_figure(
     S_v:torch.Tensor, # h×w sound map of one clip

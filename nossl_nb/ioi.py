@@ -52,7 +52,7 @@ def ioi_reference(
     cells_c = F_hat.flatten(1).T  # hw×c: one row per grid cell
     S = S_v.detach().flatten().clone()  # hw
     claimed = torch.zeros(h * w, dtype=torch.bool, device=S.device)
-    O, regions, maps, cells = [], [], [], []
+    O, regions, maps = [], [], []
     with torch.no_grad():
         while S.max() > eps and len(O) < (t_max or h * w):  # line 1
             i = int(S.argmax())

@@ -10,7 +10,6 @@ import matplotlib.pyplot as plt
 import numpy as np
 import seaborn as sns
 import torch
-import matplotlib.colors as mcolors
 
 # %% ../nbs/13_plots.ipynb #a6c32651
 def show_maps(

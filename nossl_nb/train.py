@@ -8,7 +8,7 @@ __all__ = ['PRESETS', 'TRAIN_LISTS', 'SAMPLE_SOURCES', 'RESUMABLE', 'TrainConfig
            'build_network', 'n_params', 'train', 'epoch_figures', 'cost_report', 'format_cost', 'main']
 
 # %% ../nbs/09_train.ipynb #de3c987a
-import dataclasses, json, math, os, sys, time
+import json, os, sys, time
 from dataclasses import dataclass, asdict, fields
 from pathlib import Path
 

@@ -1,6 +1,5 @@
 """The training script end to end on CPU: resume exactness, DDP with gloo, presets, clear errors."""
 import os, subprocess, sys
-from pathlib import Path
 
 import pytest
 import torch
