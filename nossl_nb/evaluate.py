@@ -26,7 +26,8 @@ from .ioi import IOIResult, ioi
 from .metrics import (_tile_of, boxes_to_mask, count_confusion, iou_ceiling, match_objects, multi_source_metrics,
                               pointing_accuracy, prepare_map, single_source_metrics)
 from .model import NoSSLNet, load_network, sound_map
-from .plots import mcolors, object_colors, plt
+import matplotlib.colors as mcolors
+from .plots import object_colors, plt
 from .samples import SceneDataset
 
 # %% ../nbs/10_evaluate.ipynb #ev005
