@@ -290,8 +290,8 @@ def train(
             if cfg.max_steps and i >= cfg.max_steps: break
             t0 = time.perf_counter()
             o = forward_batch(encoders, frontend, batch, cfg, device)
-            opt.zero_grad(set_to_none=True); o["loss"].backward(); opt.step()
             if not torch.isfinite(o["loss"]): raise FloatingPointError(f"the loss became {o['loss'].item()} at step {step}; lower --lr")
+            opt.zero_grad(set_to_none=True); o["loss"].backward(); opt.step()
             if device.type == "cuda": torch.cuda.synchronize()
             step_times.append(time.perf_counter() - t0); step += 1; count += 1
             K = n_objects(o["labels"]).float().mean().item()
