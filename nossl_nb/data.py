@@ -150,14 +150,17 @@ def norm_boxes(boxes, # list of 4-number boxes, normalised to [0, 1]
         raise DataError(f"{where}: box {boxes} ({fmt}) is outside [0, 1]; boxes must be normalised to the frame, fix the entry or pass skip_bad=True")
     return b.clamp(0, 1)
 
-def boxes_to_mask(boxes, # K×4 pixel x1, y1, x2, y2
+def boxes_to_mask(boxes, # K×4 pixel x1, y1, x2, y2 (tensor, array or list; one box may be flat)
                   H, W, # mask size
                  ) -> torch.Tensor: # H×W float, 1 inside any box
-    "The union of the boxes as a mask; a pixel is in if its centre is."
-    centres_y, centres_x = torch.arange(H) + 0.5, torch.arange(W) + 0.5
-    boxes = torch.as_tensor(boxes, dtype=torch.float32).reshape(-1, 4)
-    in_x = (centres_x >= boxes[:, 0:1]) & (centres_x < boxes[:, 2:3])  # K×W
-    in_y = (centres_y >= boxes[:, 1:2]) & (centres_y < boxes[:, 3:4])  # K×H
+    "The union of the boxes as a mask: pixel (y, x) is in when x1 ≤ x < x2 and y1 ≤ y < y2, corners floored (as the official evaluation)."
+    b = torch.as_tensor(np.asarray(boxes, dtype=np.float64)).reshape(-1, 4).floor()  # K×4
+    x1, x2, y1, y2 = b[:, 0].clamp(0, W), b[:, 2].clamp(0, W), b[:, 1].clamp(0, H), b[:, 3].clamp(0, H)
+    empty = ~torch.isfinite(b).all(1) | (x2 <= x1) | (y2 <= y1)
+    if len(b) == 0: warnings.warn("no boxes: the ground-truth mask is empty")
+    elif empty.any(): warnings.warn(f"{int(empty.sum())} of {len(b)} boxes cover no pixel of the {H}×{W} frame")
+    in_x = (torch.arange(W) >= x1[:, None]) & (torch.arange(W) < x2[:, None])  # K×W
+    in_y = (torch.arange(H) >= y1[:, None]) & (torch.arange(H) < y2[:, None])  # K×H
     return (in_y[:, :, None] & in_x[:, None, :]).any(0).float()
 
 # %% ../nbs/01_audio_visual_data.ipynb #clip

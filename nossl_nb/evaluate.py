@@ -21,9 +21,9 @@ from torch.utils.data import DataLoader, Subset
 from tqdm.auto import tqdm
 
 from .clustering import group_batch, n_objects, object_maps
-from .data import DataError, LogSpectrogram, MissingDataError, collate, denormalize, music, vggss, vggsound_mix
+from .data import DataError, LogSpectrogram, boxes_to_mask, MissingDataError, collate, denormalize, music, vggss, vggsound_mix
 from .ioi import IOIResult, ioi
-from .metrics import (_tile_of, boxes_to_mask, count_confusion, iou_ceiling, match_objects, multi_source_metrics,
+from .metrics import (_tile_of, count_confusion, iou_ceiling, match_objects, multi_source_metrics,
                               pointing_accuracy, prepare_map, single_source_metrics)
 from .model import NoSSLNet, load_network, sound_map
 import matplotlib.colors as mcolors
