@@ -164,7 +164,7 @@ def score_scenes(
     if kind == "multi": return multi_source_metrics(scenes)
     if kind != "single": raise ValueError(f"kind must be 'single' or 'multi', not {kind!r}")
     maps = [torch.stack(list(s["maps"])).sum(0) if len(s["maps"]) else torch.zeros(s["grid"]) for s in scenes]
-    return single_source_metrics(maps, [boxes_to_mask(torch.cat(list(s["boxes"])), *s["size"]) for s in scenes])
+    return single_source_metrics(maps, _union_masks(scenes))
 
 def _union_masks(scenes):
     "Each scene's union of source masks, one at a time (the whole set would not fit in memory)."

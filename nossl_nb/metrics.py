@@ -9,6 +9,7 @@ __all__ = ['THRESHOLDS', 'prepare_map', 'binarize', 'ciou', 'iou_ceiling', 'aver
 
 # %% ../nbs/08_metrics.ipynb #a0000003
 import warnings
+from itertools import zip_longest
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -207,9 +208,9 @@ def pointing_accuracy(
     return float(np.mean(hits))
 
 # %% ../nbs/08_metrics.ipynb #a0000059
-def _gt_masks(gts, size) -> list:
-    "Ground truths as H×W masks: `gts` are masks, or per-clip boxes when `size=(H, W)` is given."
-    return [_as_array(boxes_to_mask(g, *size) if size is not None else g) for g in gts]
+def _gt_masks(gts, size):
+    "Ground truths as H×W masks, one at a time (a whole test set of masks would not fit in memory): `gts` are masks, or per-clip boxes when `size=(H, W)` is given."
+    return (_as_array(boxes_to_mask(g, *size) if size is not None else g) for g in gts)
 
 def single_source_metrics(
     maps, # list of h×w or H×W maps, one per clip
@@ -218,13 +219,13 @@ def single_source_metrics(
     mode:str="bilinear", # interpolation used to reach the frame size
 )->dict: # AP, AP_map, IoU@0.5, AUC, AP_dataset@0.5 — all in percent
     "The single-source table (paper Table 2) in percent, plus the continuous-map AP and the confidence-ranked dataset AP."
-    masks = _gt_masks(gts, size)
-    if len(maps) != len(masks): raise ValueError(f"{len(maps)} maps for {len(masks)} ground truths")
-    if len(masks) == 0:
+    maps = list(maps)
+    if len(maps) == 0:
         warnings.warn("no clips: every metric is 0")
         return dict.fromkeys(["AP", "AP_map", "IoU@0.5", "AUC", "AP_dataset@0.5"], 0.0)
     ious, ap, ap_map, conf = [], [], [], []
-    for m, G in zip(maps, masks):
+    for m, G in zip_longest(maps, _gt_masks(gts, size)):
+        if m is None or G is None: raise ValueError(f"{len(maps)} maps but {'more' if m is None else 'fewer'} ground truths")
         r = _resize(m, *G.shape, mode)
         p = _normalise_tiles(r)
         P = binarize(p)

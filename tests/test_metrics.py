@@ -180,3 +180,14 @@ def test_bad_inputs_give_finite_tables_and_warnings():
         single = single_source_metrics([np.ones((7, 7)), np.full((7, 7), np.inf), []], [np.zeros((H, W))] * 3)
     assert all(np.isfinite(v) for v in res.values()) and all(np.isfinite(v) for v in single.values())
     assert len(w) >= 6
+
+
+def test_single_source_streams_masks_and_checks_counts():
+    "Ground truths may come one at a time (a generator), and a count mismatch is an error either way."
+    g = boxes_to_mask([0, 0, 8, 8], 16, 16)
+    maps = [np.random.default_rng(0).random((4, 4)) for _ in range(3)]
+    assert single_source_metrics(maps, (g for _ in range(3))) == single_source_metrics(maps, [g] * 3)
+    with pytest.raises(ValueError, match="fewer ground truths"):
+        single_source_metrics(maps, [g] * 2)
+    with pytest.raises(ValueError, match="more ground truths"):
+        single_source_metrics(maps, [g] * 4)
