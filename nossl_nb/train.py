@@ -65,6 +65,7 @@ class TrainConfig:
     tau2: float = 0.6  # §3.4 merge threshold
     lambda_avc: float = 1.0  # λ1 of Eq. 5 (0: Table 3's OSC-only row)
     lambda_osc: float = 1.0  # λ2 of Eq. 5 (0: Table 3's AVC-only row)
+    osc_start_epoch: int = 0  # train with L_avc alone before this epoch (the official code's unused `object_loss_step`)
     osc_reduction: str = "paper"  # "paper" or "official" averaging of Eq. 4
     # system
     device: str = "auto"  # "auto" (CUDA when present), "cuda", "cpu"
@@ -96,7 +97,7 @@ PRESETS = {
     "vggsound-mixed": dict(train_set="vggsound-duet", eval_sets="vggsound-mixed"),
     "samples": dict(train_set="samples-mixed", eval_sets="samples-single,samples-mixed", visual_weights="none",
                     width=0.5, output_stride=16, audio_downsample=2, frame_size=128, batch_size=32, epochs=4,
-                    train_size=1920, eval_size=128, num_workers=2),
+                    osc_start_epoch=2, train_size=1920, eval_size=128, num_workers=2),
 }
 
 def resolve_config(
@@ -191,13 +192,13 @@ def _autocast(cfg, device):
     use = cfg.amp == "bf16" or (cfg.amp == "auto" and device.type == "cuda")
     return torch.autocast(device.type, dtype=torch.bfloat16, enabled=use)
 
-def forward_batch(net, frontend, batch, cfg, device):
-    "Frames and waveforms → `method_losses` output for the batch."
+def forward_batch(net, frontend, batch, cfg, device, osc_on=True):
+    "Frames and waveforms → `method_losses` output for the batch (`osc_on=False`: λ2 = 0, the OSC warm-up)."
     frames = batch["frame"].to(device, non_blocking=True)  # B×3×H×W
     if cfg.channels_last: frames = frames.contiguous(memory_format=torch.channels_last)
     spec = frontend(batch["audio"].to(device, non_blocking=True))  # B×1×F×T
     with _autocast(cfg, device): F_v, l_a = net(frames, spec)
-    return method_losses(F_v.float(), l_a.float(), **cfg.method_kwargs())
+    return method_losses(F_v.float(), l_a.float(), **(cfg.method_kwargs() | ({} if osc_on else {"lambda_osc": 0.0})))
 
 # %% ../nbs/09_train.ipynb #d9d04692
 RESUMABLE = {"epochs", "out_dir", "resume", "num_workers", "device", "log_every", "eval_sets", "eval_size", "compile", "max_steps", "data_root", "preset"}
@@ -289,7 +290,7 @@ def train(
         for i, batch in enumerate(bar):
             if cfg.max_steps and i >= cfg.max_steps: break
             t0 = time.perf_counter()
-            o = forward_batch(encoders, frontend, batch, cfg, device)
+            o = forward_batch(encoders, frontend, batch, cfg, device, osc_on=epoch >= cfg.osc_start_epoch)
             if not torch.isfinite(o["loss"]): raise FloatingPointError(f"the loss became {o['loss'].item()} at step {step}; lower --lr")
             opt.zero_grad(set_to_none=True); o["loss"].backward(); opt.step()
             if device.type == "cuda": torch.cuda.synchronize()
