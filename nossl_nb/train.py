@@ -4,8 +4,8 @@
 
 # %% auto #0
 __all__ = ['PRESETS', 'TRAIN_LISTS', 'SAMPLE_SOURCES', 'RESUMABLE', 'TrainConfig', 'resolve_config', 'parse_overrides',
-           'train_buckets', 'BucketBatchSampler', 'forward_batch', 'save_checkpoint', 'load_checkpoint',
-           'build_network', 'n_params', 'train', 'epoch_figures', 'cost_report', 'format_cost', 'main']
+           'train_buckets', 'BucketBatchSampler', 'forward_batch', 'save_checkpoint', 'load_checkpoint', 'export_model',
+           'build_network', 'n_params', 'train', 'epoch_figures', 'cost_report', 'peak_memory', 'format_cost', 'main']
 
 # %% ../nbs/09_train.ipynb #de3c987a
 import json, os, sys, time
@@ -21,7 +21,7 @@ from tqdm.auto import tqdm
 from .clustering import n_objects
 from .data import LogSpectrogram, collate, clip_list, RandomMixtures
 from .evaluate import evaluate, format_table, load_test_set, predict, scene_figure
-from .model import NoSSLNet
+from .model import NoSSLNet, load_network
 from .osc import method_losses
 from .samples import SceneDataset, load_assets
 
@@ -222,6 +222,16 @@ def load_checkpoint(
                              "resume with the same settings or start a new --out-dir")
     return ckpt
 
+def export_model(
+    path, # where to write, e.g. data_samples/nossl_samples.pt
+    net, # the trained network
+    cfg:TrainConfig, # its config
+    **extra, # anything else to keep (history, evaluation)
+):
+    "The weights alone in fp16 (half the size, no optimiser) with the network's arguments and config: what `load_network` reads."
+    weights = {k: v.detach().cpu().half() if v.is_floating_point() else v.detach().cpu() for k, v in net.state_dict().items()}
+    save_checkpoint(path, model=weights, model_args=net.args, config=asdict(cfg), **extra)
+
 # %% ../nbs/09_train.ipynb #2229b610
 def _setup(cfg):
     "Device, and rank/world when launched by torchrun (DDP)."
@@ -269,6 +279,7 @@ def train(
         net.load_state_dict(ck["model"]); opt.load_state_dict(ck["optimizer"])
         start, step, history = ck["epoch"] + 1, ck["step"], ck["history"]
         if main and not quiet: print(f"resumed from {out / 'last.pt'} after epoch {ck['epoch']}")
+    if device.type == "cuda": torch.cuda.reset_peak_memory_stats(device)
     writer = None
     if main:
         from torch.utils.tensorboard import SummaryWriter
@@ -321,6 +332,8 @@ def train(
         (out / "eval.json").write_text(json.dumps(summary["eval"], indent=1))
         summary["cost"] = cost_report(net, frontend, cfg, device, step_times)
         (out / "cost.json").write_text(json.dumps(summary["cost"], indent=1))
+        export_model(out / "model.pt", net, cfg, history=history, eval=summary["eval"], cost=summary["cost"])
+        summary["model"] = str(out / "model.pt")
         if not quiet: print(format_cost(summary["cost"]))
     if writer: writer.close()
     if world > 1: dist.barrier()
@@ -355,8 +368,15 @@ def cost_report(net, frontend, cfg, device, step_times):
     net.train()
     st = sorted(step_times[1:] or step_times)
     return {"s_per_iter": st[len(st) // 2] if st else None, "batch_size": cfg.batch_size, "inference_s_per_image": infer,
-            "params_M": n_params(net) / 1e6, "device": str(device) if device.type == "cpu" else torch.cuda.get_device_name(device),
+            "params_M": n_params(net) / 1e6, "peak_memory_GiB": peak_memory(device),
+            "device": str(device) if device.type == "cpu" else torch.cuda.get_device_name(device),
             "paper": {"s_per_iter": 0.45, "inference_s_per_image": 0.027, "params_M": 38.5, "device": "RTX 4090"}}
+
+def peak_memory(device) -> float:
+    "Peak GPU memory allocated by tensors (CUDA), or the process's peak resident memory (CPU), in GiB."
+    if device.type == "cuda": return torch.cuda.max_memory_allocated(device) / 2**30
+    import resource
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20  # Linux reports KiB
 
 def format_cost(c):
     "Table 6's row for this run, beside the paper's."
@@ -364,7 +384,7 @@ def format_cost(c):
     return (f"{'':22s}{'train s/iter':>14s}{'infer s/image':>15s}{'#params':>10s}\n"
             f"{'paper (' + p['device'] + ')':22s}{p['s_per_iter']:>14.3f}{p['inference_s_per_image']:>15.3f}{p['params_M']:>9.1f}M\n"
             f"{'this run (' + c['device'][:10] + ')':22s}{(c['s_per_iter'] or float('nan')):>14.3f}{c['inference_s_per_image']:>15.3f}{c['params_M']:>9.1f}M"
-            f"   (batch {c['batch_size']})")
+            f"   (batch {c['batch_size']}, peak memory {c.get('peak_memory_GiB') or float('nan'):.1f} GiB)")
 
 # %% ../nbs/09_train.ipynb #90ad7172
 @call_parse(nested=True)
