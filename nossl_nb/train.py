@@ -65,7 +65,7 @@ class TrainConfig:
     tau2: float = 0.6  # §3.4 merge threshold
     lambda_avc: float = 1.0  # λ1 of Eq. 5 (0: Table 3's OSC-only row)
     lambda_osc: float = 1.0  # λ2 of Eq. 5 (0: Table 3's AVC-only row)
-    osc_start_epoch: int = 0  # train with L_avc alone before this epoch (the official code's unused `object_loss_step`)
+    osc_start_epoch: int = 0  # train with L_avc alone before this epoch (the official code's unused `object_loss_step`; not when λ1 = 0)
     osc_reduction: str = "paper"  # "paper" or "official" averaging of Eq. 4
     # system
     device: str = "auto"  # "auto" (CUDA when present), "cuda", "cpu"
@@ -97,7 +97,7 @@ PRESETS = {
     "vggsound-mixed": dict(train_set="vggsound-duet", eval_sets="vggsound-mixed"),
     "samples": dict(train_set="samples-mixed", eval_sets="samples-single,samples-mixed", visual_weights="none",
                     width=0.5, output_stride=16, audio_downsample=2, frame_size=128, batch_size=32, epochs=4,
-                    osc_start_epoch=2, train_size=1920, eval_size=128, num_workers=2),
+                    osc_start_epoch=2, eps=0.5, train_size=1920, eval_size=128, num_workers=2),
 }
 
 def resolve_config(
@@ -297,11 +297,11 @@ def train(
                             persistent_workers=False)
         if len(sampler) == 0: raise ValueError(f"the training set has fewer scenes than one batch of {cfg.batch_size}")
         model.train(); sums, count = {"loss": 0., "avc": 0., "osc": 0., "objects": 0.}, 0
-        bar = tqdm(loader, desc=f"epoch {epoch + 1}/{cfg.epochs}", disable=quiet or not main, leave=True)
+        bar = tqdm(loader, desc=f"epoch {epoch + 1}/{cfg.epochs}", total=min(len(sampler), cfg.max_steps or len(sampler)), disable=quiet or not main, leave=True)
         for i, batch in enumerate(bar):
             if cfg.max_steps and i >= cfg.max_steps: break
             t0 = time.perf_counter()
-            o = forward_batch(encoders, frontend, batch, cfg, device, osc_on=epoch >= cfg.osc_start_epoch)
+            o = forward_batch(encoders, frontend, batch, cfg, device, osc_on=epoch >= cfg.osc_start_epoch or cfg.lambda_avc == 0)
             if not torch.isfinite(o["loss"]): raise FloatingPointError(f"the loss became {o['loss'].item()} at step {step}; lower --lr")
             opt.zero_grad(set_to_none=True); o["loss"].backward(); opt.step()
             if device.type == "cuda": torch.cuda.synchronize()
