@@ -416,7 +416,7 @@ def localize_video(
             rgb = f.to_ndarray(format="rgb24")
             if k != shown: shown, layer = k, overlay_layer(objects[k], *rgb.shape[:2])
             K = len(objects[k])
-            yield overlay_frame(rgb, objects[k], layer, f"{starts[k]:.1f}–{starts[k] + CLIP_SECONDS:.1f} s: {K} object{'s' * (K != 1)}")
+            yield overlay_frame(rgb, objects[k], layer, f"{starts[k]:.1f}-{starts[k] + CLIP_SECONDS:.1f} s: {K} object{'s' * (K != 1)}")
     video = mux_video(out/f"{name}_localized.mp4", frames(), fps, wav)
     return {"input": str(path), "every": every, "windows": records, "video": str(video), "json_dir": str(json_dir)}
 
