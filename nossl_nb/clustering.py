@@ -68,7 +68,7 @@ def object_maps(
 # %% ../nbs/06_clustering.ipynb #11370dce
 import matplotlib.colors as mcolors
 
-from .plots import label_image, object_colors, plt
+from .plots import label_image, object_colors, plt, subplots
 
 def clustering_figure(
     S_v:torch.Tensor, # h×w sound map of one clip
@@ -84,7 +84,7 @@ def clustering_figure(
     K = int(n_objects(labels))
     omaps = object_maps(r.maps[0], labels, K)  # K×h×w
     panels = 2 + (masks is not None) + K
-    fig, axs = plt.subplots(1, panels, figsize=(2.4 * panels, 2.6))
+    fig, axs = subplots(1, panels, figsize=(2.4 * panels, 2.6))
     axs[0].imshow(S_v.detach().cpu(), cmap='magma', vmin=0, vmax=1); axs[0].set_title('$S_v$', fontsize=9)
     if masks is not None:
         axs[1].imshow(masks.float().sum(0).cpu(), cmap='Greys', vmin=0, vmax=1.5); axs[1].set_title('true sounding objects', fontsize=9)
@@ -93,7 +93,7 @@ def clustering_figure(
     w = S_v.shape[-1]
     for t in range(int(r.valid[0].sum())):
         ax.text(int(r.cells[0, t]) % w, int(r.cells[0, t]) // w, str(t), ha='center', va='center', fontsize=7)
-    ax.set_title(f'{int(r.valid[0].sum())} seeds → {K} objects', fontsize=9)
+    ax.set_title(f'{int(r.valid[0].sum())} seeds → {K} object{"s" * (K != 1)}', fontsize=9)
     for k, (m, col) in enumerate(zip(omaps, object_colors(K))):
         a = axs[-K + k]
         a.imshow(m.cpu(), cmap=mcolors.LinearSegmentedColormap.from_list('o', [(1, 1, 1), col]))

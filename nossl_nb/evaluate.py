@@ -27,7 +27,7 @@ from .metrics import (_tile_of, count_confusion, iou_ceiling, match_objects, mul
                               pointing_accuracy, prepare_map, single_source_metrics)
 from .model import NoSSLNet, load_network, sound_map
 import matplotlib.colors as mcolors
-from .plots import object_colors, plt
+from .plots import object_colors, plt, subplots
 from .samples import SceneDataset
 
 # %% ../nbs/10_evaluate.ipynb #ev005
@@ -102,7 +102,7 @@ def scene_figure(
     masks = [boxes_to_mask(b, H, W) for b in boxes]
     match = match_objects(list(maps), masks, tiles)[0] if len(maps) and masks else np.full(len(maps), -1)
     colors = object_colors(len(maps))
-    fig, axs = plt.subplots(1, 2 + len(maps), figsize=(size * W / H * (2 + len(maps)) + 0.2, size + 0.5), squeeze=False)
+    fig, axs = subplots(1, 2 + len(maps), figsize=(size * W / H * (2 + len(maps)) + 0.2, size + 0.5), squeeze=False)
     axs = axs[0]
     axs[0].imshow(rgb); axs[0].set_title(f"{len(boxes)} sounding source{'s' * (len(boxes) != 1)}", fontsize=9)
     for b in boxes: _draw_boxes(axs[0], b, "white", ls="--")

@@ -29,7 +29,7 @@ from .evaluate import Prediction, _draw_boxes, _overlay, frame_tiles, group_obje
 from .ioi import IOIResult
 from .metrics import _tile_slices, binarize, prepare_map
 from .model import load_network
-from .plots import object_colors, plt
+from .plots import object_colors, plt, subplots
 from .samples import SAMPLES_DIR, mux_video
 
 # %% ../nbs/12_localize.ipynb #lo-model
@@ -262,7 +262,7 @@ def localization_figure(
     rgb, colors = loc.image, object_colors(len(objs))
     H0, W0 = rgb.shape[:2]
     n = 2 + len(objs)
-    fig, axs = plt.subplots(1, n, figsize=(size * W0 / H0 * n + 0.2, size + 0.5), squeeze=False)
+    fig, axs = subplots(1, n, figsize=(size * W0 / H0 * n + 0.2, size + 0.5), squeeze=False)
     axs = axs[0]
     axs[0].imshow(rgb); axs[0].set_title("frame", fontsize=9)
     for o, c in zip(objs, colors):

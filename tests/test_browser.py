@@ -83,15 +83,11 @@ def _kill_if_same(pid, start):
 
 
 def _write_settings(d):
-    """A fresh user-settings folder: no news toast, every cell kept in the DOM (no windowing), and widget comms on
-    the kernel's main shell. JupyterLab 4.6's default (`commsOverSubshells: perCommTarget`, with ipykernel 7) handles
-    some widget messages on a subshell thread; each handled comm message fires `post_execute`, whose matplotlib-inline
-    `flush_figures` then draws the figure that the interact callback is drawing on the main thread at the same time:
-    the widget shows a torn figure (parts of it blank) about every other run. Until figures in widget callbacks stay out
-    of pyplot's registry, the test pins the race-free setting so that its screenshots are whole."""
+    """A fresh user-settings folder: no news toast, every cell kept in the DOM (no windowing). Widget comms stay on
+    JupyterLab's default (`commsOverSubshells: perCommTarget`): the course's figures are made outside pyplot's registry
+    (`plots.subplots`), so the matplotlib flush that a comm message on a subshell fires cannot draw them half-built."""
     for ext, name, settings in [
         ("@jupyterlab/apputils-extension", "notification", {"fetchNews": "false", "checkForUpdates": False}),
-        ("@jupyterlab/apputils-extension", "kernels-settings", {"commsOverSubshells": "disabled"}),
         ("@jupyterlab/notebook-extension", "tracker", {"windowingMode": "none"}),
     ]:
         f = d / ext / f"{name}.jupyterlab-settings"
