@@ -189,4 +189,5 @@ def main(argv=None):
     print(f"results: {Path(args.root) / f'table{args.table}_{args.scale}.json'}")
 
 # %% ../nbs/11_reproduce.ipynb #2f5c5d4f
-if __name__ == "__main__" and "ipykernel" not in sys.modules: main()  # the command line, not this notebook's kernel
+#| eval: false
+if __name__ == "__main__" and "ipykernel" not in sys.modules: main()  # the command line, not a notebook's kernel
