@@ -68,7 +68,7 @@ def object_maps(
 # %% ../nbs/06_clustering.ipynb #11370dce
 import matplotlib.colors as mcolors
 
-from .plots import label_image, object_colors, plt, subplots
+from .plots import label_image, object_colors, subplots
 
 def clustering_figure(
     S_v:torch.Tensor, # h×w sound map of one clip

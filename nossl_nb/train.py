@@ -21,7 +21,7 @@ from tqdm.auto import tqdm
 from .clustering import n_objects
 from .data import LogSpectrogram, collate, clip_list, RandomMixtures
 from .evaluate import evaluate, format_table, load_test_set, predict, scene_figure
-from .model import NoSSLNet, load_network
+from .model import NoSSLNet
 from .osc import method_losses
 from .samples import SceneDataset, load_assets
 

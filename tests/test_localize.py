@@ -5,7 +5,6 @@ import json
 import os
 import subprocess
 import sys
-from dataclasses import asdict
 from pathlib import Path
 
 import av
@@ -15,9 +14,10 @@ import torch
 from PIL import Image
 
 import nossl_nb.localize as localize
+from nossl_nb.localize import untrained_checkpoint
 from nossl_nb.data import SR, denormalize
 from nossl_nb.samples import SceneDataset, write_video
-from nossl_nb.train import build_network, resolve_config
+from nossl_nb.train import resolve_config
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -34,10 +34,7 @@ def d(tmp_path_factory):
     "A stand-in checkpoint (untrained, the samples preset's format) and the input files, made once."
     d = tmp_path_factory.mktemp("localize")
     cfg = resolve_config("samples")
-    torch.manual_seed(0)
-    net = build_network(cfg, torch.device("cpu"))
-    torch.save({"model": {k: v.half() if v.is_floating_point() else v for k, v in net.state_dict().items()},
-                "model_args": net.args, "config": asdict(cfg)}, d / "standin.pt")
+    untrained_checkpoint(d / "standin.pt", seed=0)
     torch.save(torch.nn.Linear(4, 2).state_dict(), d / "other_model.pt")
     s = SceneDataset(3, "duet", frame_size=cfg.frame_size, seed=1000)
     write_video(s[0], d / "duet.mp4")  # 3 s
