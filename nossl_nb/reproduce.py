@@ -4,18 +4,22 @@
 
 # %% auto #0
 __all__ = ['TAU_GRID', 'ABLATION', 'PAPER_T3', 'PAPER_T6', 'SHIPPED', 'Row', 'table_rows', 'is_shipped', 'run_dir', 'commands',
-           'row_model', 'run_table', 'format_results', 'main']
+           'row_model', 'run_table', 'format_results', 'mixture_peaks', 'seed_cosines', 'main']
 
 # %% ../nbs/11_reproduce.ipynb #2501d3b9
 import argparse, json, sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import torch
+import torch.nn.functional as F
 
-from .evaluate import PAPER_TAU, evaluate, format_table, load_test_set, method_settings
-from .model import load_network
-from .samples import SAMPLES_DIR
+from .data import LogSpectrogram
+from .evaluate import (PAPER_TAU, SAMPLES_SEED, _batches, evaluate, format_table, frame_tiles, load_test_set,
+                               method_settings, predict)
+from .model import load_network, sound_map
+from .samples import SAMPLES_DIR, SceneDataset
 from .train import parse_overrides, resolve_config, train
 
 # %% ../nbs/11_reproduce.ipynb #2845b5a5
@@ -26,7 +30,7 @@ class Row:
     preset: str  # a `train.PRESETS` key
     overrides: dict = field(default_factory=dict)  # `TrainConfig` fields that differ from the preset
     test_sets: list = field(default_factory=list)  # `evaluate.DATASETS` keys
-    taus: list = field(default_factory=lambda: [(0.7, 0.6)])  # (τ1, τ2) cells, all scored from one pass
+    taus: list = None  # (τ1, τ2) cells, all scored from one pass; None: the model's own (the paper's 0.7, 0.6 at GPU scale)
 
     def slug(self) -> str:
         "The run folder's name: the preset and its overrides."
@@ -84,9 +88,10 @@ def commands(
             root_flag = f" --data-root {data_root}" if scale == "gpu" else ""
             train_cmd = f'python -m nossl_nb.train --preset {row.preset}{flags}{root_flag} --eval-sets "" --out-dir {model.parent if not shipped else run_dir(row, scale, root)}'
             out.append(("# shipped in data_samples/; to retrain: " if shipped else "") + train_cmd)
-        t1 = " ".join(sorted({f"{t:g}" for t, _ in row.taus})); t2 = " ".join(sorted({f"{t:g}" for _, t in row.taus}))
+        taus = "" if row.taus is None else (" --tau1 " + " ".join(sorted({f"{t:g}" for t, _ in row.taus}))
+                                            + " --tau2 " + " ".join(sorted({f"{t:g}" for _, t in row.taus})))
         for ds in row.test_sets:
-            out.append(f"python -m nossl_nb.evaluate --checkpoint {model} --dataset {ds} --tau1 {t1} --tau2 {t2}"
+            out.append(f"python -m nossl_nb.evaluate --checkpoint {model} --dataset {ds}{taus}"
                        + (f" --data-root {data_root}" if scale == "gpu" else ""))
     return out
 
@@ -125,7 +130,8 @@ def run_table(
         out = {"label": row.label, "preset": row.preset, "overrides": row.overrides, "cost": ck.get("cost"), "results": {}}
         for name in row.test_sets:
             ds = load_test_set(name, data_root, n, cfg.get("frame_size", 224))
-            out["results"][name] = evaluate(net, ds, device=device, taus=row.taus, progress=not quiet, **method_settings(cfg))
+            taus = row.taus or [(cfg.get("tau1", 0.7), cfg.get("tau2", 0.6))]
+            out["results"][name] = evaluate(net, ds, device=device, taus=taus, progress=not quiet, **method_settings(cfg))
         rows.append(out)
     result = {"table": table, "scale": scale, "rows": rows}
     Path(root).mkdir(parents=True, exist_ok=True)
@@ -165,6 +171,49 @@ def format_results(result:dict) -> str:
                                 [cost["s_per_iter"], cost["inference_s_per_image"], cost["params_M"]], 40, ".3f"))
     else: lines.append("ours: the model has no cost record (trained before the cost report existed)")
     return "\n".join(lines)
+
+# %% ../nbs/11_reproduce.ipynb #f61765c2
+@torch.no_grad()
+def mixture_peaks(
+    net, # a `NoSSLNet` (its mode is set to eval)
+    n:int=48, # generated trios
+    size:int=128, # tile side in pixels
+    seed:int=SAMPLES_SEED, # seed of the scenes
+)->dict: # "solo" and "mixed": the peak cosine of every tile (3n values each)
+    "Each tile's highest cosine in $S_v$ for generated trios, heard with its own recording alone and with the three mixed."
+    ds = SceneDataset(n, "trio", frame_size=size, seed=seed, mix="official")  # "official" keeps the 3 recordings apart
+    frontend, solo, mixed = LogSpectrogram(), [], []
+    net.eval()
+    for i in range(n):
+        s = ds[i]
+        frame = torch.cat(s["frame"].split(size, dim=-2), -1)  # 3×size×3size: the stacked tiles side by side
+        mix = s["audio"].sum(0)
+        mix = mix / mix.abs().max().clamp(min=1)  # the paper's mix: the waveforms summed
+        F_v, l_a = net(frame.expand(4, -1, -1, -1), frontend(torch.cat([s["audio"], mix[None]])))  # 4×c×h×3w, 4×c
+        peaks = sound_map(F_v, l_a).unflatten(-1, (3, -1)).amax((1, 3))  # 4×3: row = what is heard, column = tile
+        solo += peaks[:3].diagonal().tolist(); mixed += peaks[3].tolist()
+    return {"solo": np.array(solo), "mixed": np.array(mixed)}
+
+@torch.no_grad()
+def seed_cosines(
+    net, # a `NoSSLNet`
+    n:int=96, # generated 1–3-source scenes
+    size:int=128, # tile side in pixels
+    seed:int=SAMPLES_SEED, # seed of the scenes
+    **method_kw, # `predict`'s settings (eps, alpha, …): use the checkpoint's `method_settings`
+)->dict: # "same" and "other": cosines of seed pairs on one tile and on two tiles
+    "Cosines between the IOI seeds of each scene: pairs on the same tile (one object) and on different tiles (two objects)."
+    frontend, same, other = LogSpectrogram(), [], []
+    for b in _batches(load_test_set("samples-mixed", n=n, frame_size=size, seed=seed), 32, 0):
+        r = predict(net, b["frame"], frontend(b["audio"]), **method_kw).ioi
+        w, T = r.maps.shape[-1], r.cells.shape[1]
+        tile = (r.cells % w) // (w // frame_tiles(*b["frame"].shape[-2:]))  # B×T: the tile of each seed (side by side)
+        s = F.normalize(r.seeds, dim=-1)
+        cos = s @ s.transpose(1, 2)  # B×T×T
+        pair = r.valid[:, :, None] & r.valid[:, None, :] & torch.ones(T, T, dtype=torch.bool).triu(1)  # each pair once
+        on_one = tile[:, :, None] == tile[:, None, :]
+        same += cos[pair & on_one].tolist(); other += cos[pair & ~on_one].tolist()
+    return {"same": np.array(same), "other": np.array(other)}
 
 # %% ../nbs/11_reproduce.ipynb #69d6d4d9
 def main(argv=None):
