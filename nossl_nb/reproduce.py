@@ -15,7 +15,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .data import LogSpectrogram
+from .data import LogSpectrogram, mix
 from .evaluate import (PAPER_TAU, SAMPLES_SEED, _batches, evaluate, format_table, frame_tiles, load_test_set,
                                method_settings, predict)
 from .model import load_network, sound_map
@@ -128,9 +128,9 @@ def run_table(
         net, ck = row_model(row, scale, data_root, root, retrain, quiet, **train_overrides)
         cfg = ck.get("config", {})
         out = {"label": row.label, "preset": row.preset, "overrides": row.overrides, "cost": ck.get("cost"), "results": {}}
+        taus = row.taus or [(cfg.get("tau1", 0.7), cfg.get("tau2", 0.6))]
         for name in row.test_sets:
             ds = load_test_set(name, data_root, n, cfg.get("frame_size", 224))
-            taus = row.taus or [(cfg.get("tau1", 0.7), cfg.get("tau2", 0.6))]
             out["results"][name] = evaluate(net, ds, device=device, taus=taus, progress=not quiet, **method_settings(cfg))
         rows.append(out)
     result = {"table": table, "scale": scale, "rows": rows}
@@ -175,7 +175,7 @@ def format_results(result:dict) -> str:
 # %% ../nbs/11_reproduce.ipynb #f61765c2
 @torch.no_grad()
 def mixture_peaks(
-    net, # a `NoSSLNet` (its mode is set to eval)
+    net, # a `NoSSLNet` (run in eval mode; its mode is restored)
     n:int=48, # generated trios
     size:int=128, # tile side in pixels
     seed:int=SAMPLES_SEED, # seed of the scenes
@@ -183,15 +183,18 @@ def mixture_peaks(
     "Each tile's highest cosine in $S_v$ for generated trios, heard with its own recording alone and with the three mixed."
     ds = SceneDataset(n, "trio", frame_size=size, seed=seed, mix="official")  # "official" keeps the 3 recordings apart
     frontend, solo, mixed = LogSpectrogram(), [], []
+    was_training = net.training
     net.eval()
-    for i in range(n):
-        s = ds[i]
-        frame = torch.cat(s["frame"].split(size, dim=-2), -1)  # 3×size×3size: the stacked tiles side by side
-        mix = s["audio"].sum(0)
-        mix = mix / mix.abs().max().clamp(min=1)  # the paper's mix: the waveforms summed
-        F_v, l_a = net(frame.expand(4, -1, -1, -1), frontend(torch.cat([s["audio"], mix[None]])))  # 4×c×h×3w, 4×c
-        peaks = sound_map(F_v, l_a).unflatten(-1, (3, -1)).amax((1, 3))  # 4×3: row = what is heard, column = tile
-        solo += peaks[:3].diagonal().tolist(); mixed += peaks[3].tolist()
+    try:
+        for i in range(n):
+            s = ds[i]
+            tiles = [{"frame": f, "audio": a, "boxes": [], "classes": [], "n_sources": 1, "id": ""}
+                     for f, a in zip(s["frame"].split(size, dim=-2), s["audio"])]
+            scene = mix(tiles, "paper")  # the tiles side by side (3×size×3size), the waveforms summed
+            F_v, l_a = net(scene["frame"].expand(4, -1, -1, -1), frontend(torch.cat([s["audio"], scene["audio"][None]])))  # 4×c×h×3w, 4×c
+            peaks = sound_map(F_v, l_a).unflatten(-1, (3, -1)).amax((1, 3))  # 4×3: row = what is heard, column = tile
+            solo += peaks[:3].diagonal().tolist(); mixed += peaks[3].tolist()
+    finally: net.train(was_training)
     return {"solo": np.array(solo), "mixed": np.array(mixed)}
 
 @torch.no_grad()
