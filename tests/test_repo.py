@@ -44,3 +44,36 @@ def test_shipped_checkpoint_is_small_fp16_and_loads():
     assert ck["config"]["preset"] == "samples"
     assert {v.dtype for v in ck["model"].values() if v.is_floating_point()} == {torch.float16}
     assert "samples-mixed" in ck["eval"] and "s_per_iter" in ck["cost"]
+
+
+def test_ci_installs_into_a_fresh_virtual_environment():
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert "python3 -m venv" in ci or "python -m venv" in ci
+    assert "--no-cache-dir" in ci
+
+
+def test_torch_stack_is_pinned_exactly():
+    import configparser
+    cfg = configparser.ConfigParser(delimiters=["="])
+    cfg.read(ROOT / "settings.ini")
+    reqs = cfg["DEFAULT"]["requirements"].split()
+    for name in ("torch", "torchvision", "torchaudio"):
+        pins = [r for r in reqs if re.fullmatch(rf"{name}==[\d.]+", r)]
+        assert pins, f"{name} must be pinned with == (the three share a binary ABI)"
+        assert pins[0].split("==")[1] in (ROOT / "README.md").read_text(), f"README must name {pins[0]}"
+
+
+def test_a_broken_torch_stack_fails_in_one_line(tmp_path):
+    """A stand-in torchaudio that fails like the mismatched 2.11.1 wheel: the first command a user runs says so."""
+    import os, subprocess, sys
+    (tmp_path / "torchaudio").mkdir()
+    (tmp_path / "torchaudio" / "__init__.py").write_text(
+        "raise OSError('libtorchaudio.so: undefined symbol: torch_exception_get_what_without_backtrace')")
+    env = os.environ | {"PYTHONPATH": f"{tmp_path}{os.pathsep}{ROOT}"}
+    r = subprocess.run([sys.executable, "-m", "nossl_nb.train", "--help"], env=env, capture_output=True, text=True,
+                       timeout=300)
+    assert r.returncode != 0
+    last = r.stderr.strip().splitlines()[-1]
+    assert last.startswith("ImportError: torchaudio does not load (libtorchaudio.so: undefined symbol"), last
+    assert "Found torch " in last and "tested with torch " in last and "Fix: pip install -e ." in last, last
+    assert "data.py" not in r.stderr, r.stderr
