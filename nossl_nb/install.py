@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['STACK', 'pinned_versions', 'installed_version', 'check_torch_stack']
 
-# %% ../nbs/00_index.ipynb #77214bef
+# %% ../nbs/00_index.ipynb #7b48e612
 import importlib, re
 from importlib import metadata
 
@@ -19,7 +19,7 @@ def pinned_versions(package:str="nossl_nb", # the installed distribution whose r
     pins = (re.fullmatch(r"([\w.-]+)\s*==\s*([^;\s]+)", r.strip()) for r in reqs)
     return {m[1]: m[2] for m in pins if m and m[1] in STACK}
 
-# %% ../nbs/00_index.ipynb #b6ead6db
+# %% ../nbs/00_index.ipynb #08c264d9
 def installed_version(name:str, # a distribution name
                      )->str:
     try: return metadata.version(name)
