@@ -411,4 +411,4 @@ class RandomMixtures(Dataset):
     def __getitem__(self, i):
         n = int(torch.randint(self.n_sources[0], self.n_sources[1] + 1, ()))
         others = torch.randperm(len(self.dataset) - 1)[:n - 1]
-        return mix([self.dataset[i]] + [self.dataset[int(j) + (j >= i)] for j in others], self.how)
+        return mix([self.dataset[i]] + [self.dataset[int(j) + int(j >= i)] for j in others], self.how)

@@ -67,3 +67,63 @@ def test_every_real_preset_resolves_and_fails_clearly_without_data(preset, tmp_p
 def test_cli_rejects_unknown_options():
     r = subprocess.run([sys.executable, "-m", "nossl_nb.train", "--taus", "0.5"], capture_output=True, text=True, timeout=300)
     assert r.returncode != 0 and "unknown option --taus" in r.stderr
+
+
+def test_a_killed_checkpoint_write_leaves_the_old_file(tmp_path, monkeypatch):
+    from nossl_nb import train as T
+    path = tmp_path / "last.pt"
+    T.save_checkpoint(path, epoch=1)
+    def dies_mid_write(obj, f):
+        open(f, "wb").write(b"half a checkpoint")
+        raise KeyboardInterrupt  # killed while writing
+    monkeypatch.setattr(T.torch, "save", dies_mid_write)
+    with pytest.raises(KeyboardInterrupt): T.save_checkpoint(path, epoch=2)
+    monkeypatch.undo()
+    assert torch.load(path, weights_only=True)["epoch"] == 1
+
+
+def test_a_non_finite_loss_stops_the_run_with_what_to_do(tmp_path, monkeypatch):
+    from nossl_nb import train as T
+    real = T.forward_batch
+    def nan_loss(*a, **k):
+        o = real(*a, **k)
+        return o | {"loss": o["loss"] * float("nan")}
+    monkeypatch.setattr(T, "forward_batch", nan_loss)
+    with pytest.raises(FloatingPointError, match="lower --lr"):
+        train(resolve_config("samples", **TINY, epochs=1, out_dir=str(tmp_path)), quiet=True)
+    assert not (tmp_path / "last.pt").exists()  # no step was taken on a NaN loss, nothing was saved
+
+
+def test_random_mixtures_never_pair_a_clip_with_itself():
+    from nossl_nb.data import RandomMixtures
+    from nossl_nb.samples import SceneDataset
+    base = SceneDataset(4, "single", frame_size=32, seed=5)
+    torch.manual_seed(0)
+    for n in (2, 3, 4):
+        mixes = RandomMixtures(base, n)
+        for i in range(len(base)):
+            for _ in range(3):
+                parts = mixes[i]["id"].split("+")
+                assert len(parts) == n and len(set(parts)) == n and parts[0] == base[i]["id"], parts
+
+
+@pytest.mark.parametrize("option", [dict(audio_pool="avg"), dict(amp="bf16"), dict(channels_last=False),
+                                    dict(backbone="efficientnet_lite0", visual_weights="imagenet", head="relu")])
+def test_options_train_a_step(option, tmp_path):
+    "Each option trains: a finite loss, and the trainable weights move."
+    cfg = resolve_config("samples", **{**TINY, **option}, epochs=1, max_steps=1, out_dir=str(tmp_path))
+    start = {k: v.clone() for k, v in T_build(cfg).state_dict().items()}
+    s = train(cfg, quiet=True)
+    assert torch.isfinite(torch.tensor(s["history"][0]["loss"]))
+    after = load_checkpoint(s["checkpoint"])["model"]
+    moved = [k for k in after if after[k].is_floating_point() and k in start and not torch.equal(after[k], start[k])]
+    assert any(k.startswith("audio.") for k in moved)
+    if "backbone" in option:
+        assert any(k.startswith("head.") for k in moved) and not any(k.startswith("visual.") for k in moved)  # frozen trunk
+
+
+def T_build(cfg):
+    "The network `train` starts from: same seed, same config."
+    from nossl_nb.train import build_network
+    torch.manual_seed(cfg.seed)
+    return build_network(cfg, torch.device("cpu"))
