@@ -4,8 +4,8 @@
 
 # %% auto #0
 __all__ = ['SAMPLES_DIR', 'SOURCES', 'Assets', 'load_assets', 'template_accuracy', 'scaled_backgrounds', 'make_tile',
-           'SceneDataset', 'median_iou_ceiling', 'iou_ceiling', 'write_music', 'write_vggsound', 'mux_video',
-           'write_video']
+           'augment_picture', 'augment_sound', 'SceneDataset', 'median_iou_ceiling', 'iou_ceiling', 'write_music',
+           'write_vggsound', 'mux_video', 'write_video']
 
 # %% ../nbs/02_samples.ipynb #imports
 import csv, functools, json, math, os
@@ -105,6 +105,7 @@ def make_tile(assets, # `load_assets()`
               size, # tile side in pixels
               g, # torch.Generator: everything random comes from it
               area=(0.2, 0.6), # range of the sounding object's box area, as a fraction of the tile
+              augment:bool=False, # training variety: `augment_picture` on the pictures, `augment_sound` on the sound
              ) -> dict: # a one-source sample
     "One tile: background, optional silent distractor, the sounding object and its sound."
     pick = lambda n: int(torch.randint(n, (), generator=g))
@@ -115,16 +116,48 @@ def make_tile(assets, # `load_assets()`
     if torch.rand((), generator=g) < 0.5: canvas = canvas.flip(-1)
     canvas = canvas.clamp(0, 1)
     pic = _jitter(assets.pictures[cls][pick(len(assets.pictures[cls]))], g)
+    if augment: pic = augment_picture(pic, g)
     box = _place(pic, area[0] + (area[1] - area[0]) * float(torch.rand((), generator=g)), size, g)
     if distractor is not None:  # behind the sounding object, at the least covered of 8 random places
         other = _jitter(assets.pictures[distractor][pick(len(assets.pictures[distractor]))], g)
+        if augment: other = augment_picture(other, g)
         other_area = 0.08 + 0.14 * float(torch.rand((), generator=g))
         _paste(canvas, other, min((_place(other, other_area, size, g) for _ in range(8)), key=lambda b: _overlap(b, box)))
     _paste(canvas, pic, box)
     recordings = assets.sounds[cls]
+    audio = recordings[pick(len(recordings))] * (0.5 + 0.5 * float(torch.rand((), generator=g)))  # N
+    if augment: audio = augment_sound(audio, g)
     return {"id": cls, "frame": normalize(canvas),  # 3×S×S
-            "audio": recordings[pick(len(recordings))] * (0.5 + 0.5 * float(torch.rand((), generator=g))),  # N
+            "audio": audio,
             "boxes": [torch.tensor([box], dtype=torch.float32)], "classes": [cls], "n_sources": 1}
+
+# %% ../nbs/02_samples.ipynb #94aebca9
+def augment_picture(picture, # 4×h×w RGBA in [0, 1]
+                    g, # torch.Generator
+                   ): # 4×h'×w': another drawing of the same thing, roughly
+    "Stretch the aspect ratio by 0.75–1.33 and, one time in three, blur."
+    h, w = picture.shape[-2:]
+    k = math.exp((2 * float(torch.rand((), generator=g)) - 1) * math.log(4 / 3))  # ×0.75 … ×1.33, as often wider as taller
+    picture = _resize(picture, max(8, round(h / math.sqrt(k))), max(8, round(w * math.sqrt(k))))
+    if torch.rand((), generator=g) < 1 / 3:
+        from torchvision.transforms.v2.functional import gaussian_blur
+        picture = gaussian_blur(picture, [5, 5], [0.5 + 1.5 * float(torch.rand((), generator=g))])
+    return picture
+
+def augment_sound(wave, # N waveform
+                  g, # torch.Generator
+                 ): # N: another recording of the same sound, roughly
+    "Start anywhere (wrapping), play 0.9–1.1× as fast, tilt the spectrum by ±6 dB, add noise 30–50 dB down."
+    N = wave.shape[-1]
+    wave = wave.roll(int(torch.randint(N, (), generator=g)))
+    speed = 0.9 + 0.2 * float(torch.rand((), generator=g))
+    wave = F.interpolate(wave[None, None], size=round(N / speed), mode="linear", align_corners=False)[0, 0]
+    wave = wave.repeat(math.ceil(N / len(wave)))[:N]  # tiled back to N samples when played faster
+    spec = torch.fft.rfft(wave)
+    tilt = 10 ** ((2 * float(torch.rand((), generator=g)) - 1) * 6 / 20 * torch.linspace(-1, 1, len(spec)))  # ±6 dB, low to high
+    wave = torch.fft.irfft(spec * tilt, n=N)
+    noise_db = 30 + 20 * float(torch.rand((), generator=g))
+    return wave + wave.std() * 10 ** (-noise_db / 20) * torch.randn(N, generator=g)
 
 # %% ../nbs/02_samples.ipynb #dataset
 SOURCES = {"single": (1, 1), "duet": (2, 2), "trio": (3, 3), "mixed": (1, 3)}
@@ -141,12 +174,14 @@ class SceneDataset(Dataset):
                  area=(0.2, 0.6), # sounding object's box area, fraction of its tile
                  mix="paper", # how tiles are combined, see `data.mix`
                  assets=None, # `Assets` (default: the bundled `data_samples/`)
+                 augment:bool=False, # vary pictures and sounds (training scenes; see `augment_picture`, `augment_sound`)
                 ):
         self.assets = assets or load_assets()
         self.classes = list(classes or self.assets.classes)
         self.sources = SOURCES[sources] if isinstance(sources, str) else (sources, sources) if isinstance(sources, int) else tuple(sources)
         if self.sources[1] + (distractors > 0) > len(self.classes): raise ValueError(f"{len(self.classes)} classes are too few for {self.sources[1]} sources and a distractor")
         self.n, self.distractors, self.size, self.seed, self.area, self.how = n, distractors, frame_size, seed, area, mix
+        self.augment = augment
         self.backgrounds = scaled_backgrounds(self.assets, frame_size)
 
     def __len__(self): return self.n
@@ -160,7 +195,7 @@ class SceneDataset(Dataset):
         tiles = []
         for c in sounding:
             distractor = silent[int(torch.randint(len(silent), (), generator=g))] if torch.rand((), generator=g) < self.distractors else None
-            tiles.append(make_tile(self.assets, self.backgrounds, c, distractor, self.size, g, self.area))
+            tiles.append(make_tile(self.assets, self.backgrounds, c, distractor, self.size, g, self.area, self.augment))
         return {**mix(tiles, self.how), "id": f"scene{self.seed}_{i:06d}"}
 
 # %% ../nbs/02_samples.ipynb #ceiling

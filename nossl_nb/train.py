@@ -38,6 +38,7 @@ class TrainConfig:
     train_size: int = 0  # samples-*: generated scenes per epoch (0: the real list's length)
     eval_size: int = 0  # scenes per evaluation set (0: all; samples-*: 256)
     frame_size: int = 224  # frame tile side in pixels
+    augment: bool = False  # samples-*: vary the pictures and sounds of training scenes (02_samples)
     mix: str = "paper"  # "paper" (side by side, waveforms summed) or "official"
     num_workers: int = 8  # DataLoader workers
     # model
@@ -158,7 +159,7 @@ def train_buckets(
     if cfg.train_set in SAMPLE_SOURCES:
         k = SAMPLE_SOURCES[cfg.train_set]
         n = max(1, (cfg.train_size or 1024) // len(k))
-        return [SceneDataset(n, sources=s, frame_size=cfg.frame_size, seed=1 + 1000 * epoch + s, mix=cfg.mix, assets=assets) for s in k]
+        return [SceneDataset(n, sources=s, frame_size=cfg.frame_size, seed=1 + 1000 * epoch + s, mix=cfg.mix, assets=assets, augment=cfg.augment) for s in k]
     if cfg.train_set not in TRAIN_LISTS:
         raise ValueError(f"unknown train_set {cfg.train_set!r}; choose from {', '.join([*SAMPLE_SOURCES, *TRAIN_LISTS])}")
     if not cfg.data_root or not Path(cfg.data_root).is_dir():
