@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['TAU_GRID', 'ABLATION', 'PAPER_T3', 'PAPER_T6', 'SHIPPED', 'Row', 'table_rows', 'is_shipped', 'run_dir', 'commands',
-           'row_model', 'run_table', 'format_results', 'mixture_peaks', 'seed_cosines', 'main']
+           'row_model', 'run_table', 'format_results', 'mixture_peaks', 'seed_cosines', 'oracle_counts', 'main']
 
 # %% ../nbs/11_reproduce.ipynb #2501d3b9
 import argparse, json, sys
@@ -15,9 +15,10 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .data import LogSpectrogram, mix
-from .evaluate import (PAPER_TAU, SAMPLES_SEED, _batches, evaluate, format_table, frame_tiles, load_test_set,
-                               method_settings, predict)
+from .data import LogSpectrogram, boxes_to_mask, mix
+from .evaluate import (PAPER_TAU, SAMPLES_SEED, _batches, evaluate, format_table, frame_tiles, group_objects,
+                               load_test_set, method_settings, predict)
+from .ioi import ioi
 from .model import load_network, sound_map
 from .samples import SAMPLES_DIR, SceneDataset
 from .train import parse_overrides, resolve_config, train
@@ -217,6 +218,36 @@ def seed_cosines(
         on_one = tile[:, :, None] == tile[:, None, :]
         same += cos[pair & on_one].tolist(); other += cos[pair & ~on_one].tolist()
     return {"same": np.array(same), "other": np.array(other)}
+
+# %% ../nbs/11_reproduce.ipynb #1ec2fc85
+@torch.no_grad()
+def oracle_counts(
+    net, # a `NoSSLNet` (run in eval mode; its mode is restored)
+    n:int=96, # generated scenes of each size (single, duet, trio)
+    size:int=128, # tile side in pixels
+    seed:int=SAMPLES_SEED, # seed of the scenes
+    tau1:float=0.7, # §3.4's background threshold
+    tau2:float=0.6, # §3.4's merge threshold
+    **method_kw, # `ioi`'s settings (eps, alpha, region, …): use the checkpoint's `method_settings`
+)->dict: # {"trained" | "oracle": {sources: counting accuracy in %}}
+    "Counting with the trained audio, and with an oracle audio: the normalised sum of each sounding object's mean visual feature."
+    frontend, out = LogSpectrogram(), {"trained": {}, "oracle": {}}
+    was_training = net.training
+    net.eval()
+    try:
+        for k, sources in enumerate(("single", "duet", "trio"), 1):
+            b = next(_batches(SceneDataset(n, sources, frame_size=size, seed=seed), n, 0))
+            F_v, l_a = net(b["frame"], frontend(b["audio"]))  # B×c×h×w, B×c
+            H, W = b["frame"].shape[-2:]
+            inside = torch.stack([torch.stack([F.adaptive_avg_pool2d(boxes_to_mask(box, H, W)[None], F_v.shape[-2:])[0]
+                                               for box in scene]) for scene in b["boxes"]])  # B×k×h×w: share of each cell in each box
+            per_object = F.normalize(torch.einsum('bkhw,bchw->bkc', (inside > 0.5).float(), F_v), dim=-1)  # B×k×c
+            for name, audio in (("trained", l_a), ("oracle", F.normalize(per_object.sum(1), dim=-1))):
+                S_v = sound_map(F_v, audio)
+                found = group_objects(S_v, ioi(S_v, F_v, **method_kw), tau1, tau2).K  # B
+                out[name][k] = 100 * float((found == k).float().mean())
+    finally: net.train(was_training)
+    return out
 
 # %% ../nbs/11_reproduce.ipynb #69d6d4d9
 def main(argv=None):

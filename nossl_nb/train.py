@@ -98,9 +98,10 @@ PRESETS = {
     "vggsound-duet": dict(train_set="vggsound-duet", eval_sets="vggsound-duet"),
     "vggsound-trio": dict(train_set="vggsound-duet", eval_sets="vggsound-trio"),
     "vggsound-mixed": dict(train_set="vggsound-duet", eval_sets="vggsound-mixed"),
-    "samples": dict(train_set="samples-mixed", eval_sets="samples-single,samples-mixed", visual_weights="none",
-                    width=0.5, output_stride=16, audio_downsample=2, frame_size=128, batch_size=32, epochs=4,
-                    osc_start_epoch=2, eps=0.5, train_size=1920, eval_size=128, num_workers=2),
+    "samples": dict(train_set="samples-single", eval_sets="samples-single,samples-mixed", backbone="efficientnet_lite0",
+                    head="relu", width=0.5, output_stride=32, audio_downsample=2, frame_size=128, batch_size=32, epochs=4,
+                    lr=1e-3, alpha=0.5, tau1=0.6, tau2=0.3, osc_start_epoch=2, augment=True, train_size=1920,
+                    eval_size=128, num_workers=2),
 }
 
 def resolve_config(

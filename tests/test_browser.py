@@ -267,6 +267,19 @@ def test_clustering_widgets_respond(jupyter_lab, chromium):
             state = _wait_for_change(page, state, lambda k: k > 3)
             assert state["tau2"] == "0.80", state["tau2"]
             shoot(page, "06_clustering-3-tau2-0.80")
+
+            # The shipped model's generated trio: its seeds regroup the same way; τ2 → 0 links them into one object.
+            interact.locator(".widget-dropdown select").select_option("trained model: generated trio")
+            page.wait_for_function(f"""([old]) => {{ const s = ({_STATE})(); return s.objects !== null && s.img && s.img !== old; }}""",
+                                   arg=[state["img"]])
+            page.evaluate(_SETTLE, [QUIET_MS, TIMEOUT_MS])
+            state = page.evaluate(_STATE)
+            assert state["objects"] > 1, f"the trained trio at τ2 = 0.8 should split into several objects: {state}"
+            shoot(page, "06_clustering-4-trained-tau2-0.80")
+            tau2.locator(".noUi-handle").focus()
+            page.keyboard.press("Home")
+            state = _wait_for_change(page, state, lambda k: k == 1)
+            shoot(page, "06_clustering-5-trained-tau2-0.00")
         except BaseException:
             try: page.screenshot(path=str(out / "06_clustering-failure.png")); shots.append(out / "06_clustering-failure.png")
             except Exception: pass

@@ -77,3 +77,21 @@ def test_a_broken_torch_stack_fails_in_one_line(tmp_path):
     assert last.startswith("ImportError: torchaudio does not load (libtorchaudio.so: undefined symbol"), last
     assert "Found torch " in last and "tested with torch " in last and "Fix: pip install -e ." in last, last
     assert "data.py" not in r.stderr, r.stderr
+
+
+def _shipped():
+    from nossl_nb.model import load_network
+    return load_network(ROOT / "data_samples" / "nossl_samples.pt")
+
+
+def test_shipped_model_counts_the_notebooks_duet_and_trio():
+    "The generated duet and trio that 06_clustering shows (seed 31: duet 2, trio 0): 2 and 3 objects found."
+    from nossl_nb.data import LogSpectrogram, collate
+    from nossl_nb.evaluate import method_settings, predict
+    from nossl_nb.samples import SceneDataset
+    net, ck = _shipped()
+    cfg = ck["config"]
+    for sources, want, i in (("duet", 2, 2), ("trio", 3, 0)):
+        s = collate([SceneDataset(i + 1, sources, frame_size=cfg["frame_size"], seed=31)[i]])
+        p = predict(net, s["frame"], LogSpectrogram()(s["audio"]), tau1=cfg["tau1"], tau2=cfg["tau2"], **method_settings(cfg))
+        assert int(p.K[0]) == want, (sources, int(p.K[0]))
