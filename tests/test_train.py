@@ -15,10 +15,13 @@ def weights(path):
 
 
 def test_resume_after_a_checkpoint_matches_an_uninterrupted_run(tmp_path):
-    full = train(resolve_config("samples", **TINY, epochs=2, out_dir=str(tmp_path / "full")), quiet=True)
-    part = resolve_config("samples", **TINY, epochs=1, out_dir=str(tmp_path / "part"))
+    "Resumed across the OSC switch (AVC alone in epoch 1, both losses in epoch 2), on the CPU."
+    switch = dict(TINY, osc_start_epoch=1, device="cpu")
+    full = train(resolve_config("samples", **switch, epochs=2, out_dir=str(tmp_path / "full")), quiet=True)
+    part = resolve_config("samples", **switch, epochs=1, out_dir=str(tmp_path / "part"))
     train(part, quiet=True)  # "killed" after the first epoch's checkpoint
-    resumed = train(resolve_config("samples", **TINY, epochs=2, out_dir=str(tmp_path / "part"), resume=True), quiet=True)
+    resumed = train(resolve_config("samples", **switch, epochs=2, out_dir=str(tmp_path / "part"), resume=True), quiet=True)
+    assert full["history"][0]["osc"] >= 0 and full["history"][1]["osc"] > 0  # OSC is on in the second epoch
     a, b = weights(full["checkpoint"]), weights(resumed["checkpoint"])
     assert a.keys() == b.keys()
     assert all(torch.equal(a[k], b[k]) for k in a), "resumed weights differ from the uninterrupted run"
@@ -43,7 +46,7 @@ def test_resume_refuses_another_config(tmp_path):
 
 def test_torchrun_two_processes_gloo(tmp_path):
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", "29517",
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
            "-m", "nossl_nb.train", "--preset", "samples", "--out-dir", str(tmp_path), "--epochs", "1", "--max-steps", "2",
            *sum([[f"--{k.replace('_', '-')}", str(v)] for k, v in TINY.items() if k not in ("eval_sets", "train_size")], []),
            "--eval-sets", "", "--train-size", "24"]  # 6 batches: 3 per process
@@ -51,6 +54,9 @@ def test_torchrun_two_processes_gloo(tmp_path):
     assert r.returncode == 0, r.stderr[-3000:]
     ck = load_checkpoint(tmp_path / "last.pt")
     assert ck["history"][0]["steps"] == 2 and torch.isfinite(torch.tensor(ck["history"][0]["loss"]))
+    cfg = resolve_config("samples", **TINY, out_dir=str(tmp_path))
+    start = T_build(cfg).state_dict()
+    assert any(not torch.equal(ck["model"][k], start[k]) for k in start if k.startswith("audio.")), "DDP trained nothing"
 
 
 @pytest.mark.parametrize("preset", [p for p in PRESETS if p != "samples"])
@@ -127,3 +133,15 @@ def T_build(cfg):
     from nossl_nb.train import build_network
     torch.manual_seed(cfg.seed)
     return build_network(cfg, torch.device("cpu"))
+
+
+def test_the_samples_preset_one_epoch_smoke(tmp_path):
+    "The README's preset itself (frozen Lite0 trunk, augmented single-source scenes), one short epoch, end to end."
+    from nossl_nb.model import load_network
+    cfg = resolve_config("samples", epochs=1, train_size=64, eval_size=8, num_workers=0, out_dir=str(tmp_path))
+    s = train(cfg, quiet=True)
+    assert torch.isfinite(torch.tensor(s["history"][0]["loss"])) and s["history"][0]["steps"] == 2
+    assert {"samples-single", "samples-mixed"} == set(s["eval"]) and "count_acc" in s["eval"]["samples-mixed"]
+    net, ck = load_network(s["model"])
+    assert net.visual_from_package and ck["config"]["backbone"] == "efficientnet_lite0"
+    assert (tmp_path / "model.pt").stat().st_size < 12 * 2**20
