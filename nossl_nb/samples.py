@@ -18,6 +18,7 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 from torch.utils.data import Dataset
+from torchvision.transforms.v2.functional import gaussian_blur
 
 import nossl_nb
 from .data import (FRAME_SIZE, SR, LogSpectrogram, boxes_to_mask,
@@ -140,7 +141,6 @@ def augment_picture(picture, # 4×h×w RGBA in [0, 1]
     k = math.exp((2 * float(torch.rand((), generator=g)) - 1) * math.log(4 / 3))  # ×0.75 … ×1.33, as often wider as taller
     picture = _resize(picture, max(8, round(h / math.sqrt(k))), max(8, round(w * math.sqrt(k))))
     if torch.rand((), generator=g) < 1 / 3:
-        from torchvision.transforms.v2.functional import gaussian_blur
         picture = gaussian_blur(picture, [5, 5], [0.5 + 1.5 * float(torch.rand((), generator=g))])
     return picture
 
