@@ -180,3 +180,43 @@ def test_collate_refuses_mixed_widths(layouts):
     if len(set(widths)) > 1:
         with pytest.raises(ValueError, match="batch_size=1"): collate(list(ds))
     assert len(DataLoader(ds, batch_size=1, collate_fn=collate)) == 4
+
+
+# --- each reader error branch gives its one-line message (issue: a test per message) -------------
+def test_dataset_folder_without_frames(tmp_path, layouts):
+    root = copy_layout(layouts[1], tmp_path/"v")
+    import shutil
+    shutil.rmtree(root/"frames")
+    with pytest.raises(MissingDataError) as e: vggss(root)
+    one_line(e, "frames", "no frames/*.jpg|png (or video/*.mp4)", "extract the centre frames")
+
+
+def test_invalid_json_metadata(tmp_path, layouts):
+    root = copy_layout(layouts[1], tmp_path/"v")
+    (root/"vggss.json").write_text('[{"file": "x", ')
+    with pytest.raises(DataError) as e: vggss(root)
+    one_line(e, "vggss.json", "not valid JSON", "re-download")
+
+
+def test_mixture_partner_without_boxes(tmp_path, layouts):
+    root = copy_layout(layouts[1], tmp_path/"v")
+    first = (root/"vggsound_duet_test.csv").read_text().splitlines()[0].split(",")
+    (root/"vggsound_duet_test.csv").write_text(",".join([first[0], first[1], "no_such_clip", "violin"]) + "\n")
+    with pytest.raises(MissingDataError) as e: vggsound_mix(root)
+    one_line(e, "vggsound_duet_test.csv", "clip 'no_such_clip' has no boxes in vggss.json", "goes with this list")
+
+
+def test_music_duet_second_box_out_of_range(tmp_path, layouts):
+    root = copy_layout(layouts[0], tmp_path/"m")
+    records = json.loads((root/"music_duet.json").read_text())
+    records[0]["bbox_src2"] = [0.8, 0.2, 0.5, 0.5]  # x + w = 1.3: past the right edge
+    (root/"music_duet.json").write_text(json.dumps(records))
+    with pytest.raises(DataError) as e: music(root, "music_duet.json")
+    one_line(e, "music_duet.json", records[0]["file"], "outside [0, 1]", "skip_bad=True")
+
+
+def test_video_without_audio_through_load_audio(tmp_path):
+    from nossl_nb.samples import write_video
+    clip = write_video(SceneDataset(1, "single", frame_size=64, seed=3)[0], tmp_path/"silent.mp4", sound=False)
+    with pytest.raises(DataError) as e: load_audio(clip)
+    one_line(e, "silent.mp4", "no audio stream", "clip with sound")
