@@ -28,7 +28,7 @@ from .samples import SceneDataset, load_assets
 # %% ../nbs/09_train.ipynb #dfe66160
 @dataclass
 class TrainConfig:
-    "Every setting of a run; the defaults are the paper's (§4.2, DESIGN.md)."
+    "Every setting of a run; the defaults are the paper's (§4.2)."
     preset: str = "custom"  # the experiment this config came from
     # data
     train_set: str = "vggsound-duet"  # samples-{single,duet,trio,mixed}, music-solo, music-duet, vggsound-single, vggsound-duet
