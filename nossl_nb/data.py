@@ -5,9 +5,9 @@
 # %% auto #0
 __all__ = ['SR', 'CLIP_SECONDS', 'N_SAMPLES', 'FRAME_SIZE', 'IMAGENET_MEAN', 'IMAGENET_STD', 'IMAGE_EXTS', 'AUDIO_EXTS',
            'VIDEO_EXTS', 'DataError', 'MissingDataError', 'load_audio', 'audio_window', 'LogSpectrogram', 'load_frame',
-           'frame_transform', 'normalize', 'denormalize', 'norm_boxes', 'boxes_to_mask', 'Clip', 'load_clip',
-           'show_sample', 'mix', 'collate', 'AVDataset', 'find_meta', 'Layout', 'build_dataset', 'music', 'vggss',
-           'vggsound_mix', 'clip_list', 'RandomMixtures']
+           'frame_transform', 'normalize', 'denormalize', 'norm_boxes', 'boxes_to_mask', 'boxes_to_cells', 'Clip',
+           'load_clip', 'show_sample', 'mix', 'collate', 'AVDataset', 'find_meta', 'Layout', 'build_dataset', 'music',
+           'vggss', 'vggsound_mix', 'clip_list', 'RandomMixtures']
 
 # %% ../nbs/01_audio_visual_data.ipynb #imports
 import csv, functools, json, math, os, warnings
@@ -21,6 +21,7 @@ import torch
 import torchaudio
 from PIL import Image
 from torch import nn
+import torch.nn.functional as F
 from torch.utils.data import Dataset
 from torchvision import tv_tensors
 from torchvision.transforms import v2
@@ -162,6 +163,14 @@ def boxes_to_mask(boxes, # K×4 pixel x1, y1, x2, y2 (tensor, array or list; one
     in_x = (torch.arange(W) >= x1[:, None]) & (torch.arange(W) < x2[:, None])  # K×W
     in_y = (torch.arange(H) >= y1[:, None]) & (torch.arange(H) < y2[:, None])  # K×H
     return (in_y[:, :, None] & in_x[:, None, :]).any(0).float()
+
+# %% ../nbs/01_audio_visual_data.ipynb #82e47533
+def boxes_to_cells(boxes, # K×4 pixel x1, y1, x2, y2 of ONE source
+                   H, W, # frame size in pixels
+                   grid, # (h, w) of the feature grid
+                  ) -> torch.Tensor: # h×w bool
+    "The feature-grid cells that a source's boxes cover for more than half of their area (`boxes_to_mask`, pooled)."
+    return F.adaptive_avg_pool2d(boxes_to_mask(boxes, H, W)[None], tuple(grid))[0] > 0.5
 
 # %% ../nbs/01_audio_visual_data.ipynb #clip
 @dataclass

@@ -235,7 +235,8 @@ class NoSSLNet(nn.Module):
                 ):
         super().__init__()
         if audio_pool not in ("max", "avg"): raise ValueError(f"audio_pool must be 'max' or 'avg', got {audio_pool!r}")
-        c_vis, c = BACKBONES.get(backbone, 0) * (width if backbone == "resnet18" else 1), round(512 * width)
+        if backbone not in BACKBONES: raise ValueError(f"unknown backbone {backbone!r}; choose one of {', '.join(BACKBONES)}")
+        c_vis, c = BACKBONES[backbone] * (width if backbone == "resnet18" else 1), round(512 * width)  # trunk and audio widths
         head = head or ("none" if round(c_vis) == c else "linear")
         if head not in HEADS: raise ValueError(f"head must be one of {HEADS}, got {head!r}")
         if head == "none" and round(c_vis) != c: raise ValueError(f"head='none' needs the trunk's {c_vis:g} channels to equal c = {c}")

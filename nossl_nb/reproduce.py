@@ -15,7 +15,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .data import LogSpectrogram, boxes_to_mask, mix
+from .data import LogSpectrogram, boxes_to_cells, mix
 from .evaluate import (PAPER_TAU, SAMPLES_SEED, _batches, evaluate, format_table, frame_tiles, group_objects,
                                load_test_set, method_settings, predict)
 from .ioi import ioi
@@ -239,9 +239,9 @@ def oracle_counts(
             b = next(_batches(SceneDataset(n, sources, frame_size=size, seed=seed), n, 0))
             F_v, l_a = net(b["frame"], frontend(b["audio"]))  # B×c×h×w, B×c
             H, W = b["frame"].shape[-2:]
-            inside = torch.stack([torch.stack([F.adaptive_avg_pool2d(boxes_to_mask(box, H, W)[None], F_v.shape[-2:])[0]
-                                               for box in scene]) for scene in b["boxes"]])  # B×k×h×w: share of each cell in each box
-            per_object = F.normalize(torch.einsum('bkhw,bchw->bkc', (inside > 0.5).float(), F_v), dim=-1)  # B×k×c
+            inside = torch.stack([torch.stack([boxes_to_cells(box, H, W, F_v.shape[-2:]) for box in scene])
+                                  for scene in b["boxes"]])  # B×k×h×w: the cells of each sounding object
+            per_object = F.normalize(torch.einsum('bkhw,bchw->bkc', inside.float(), F_v), dim=-1)  # B×k×c
             for name, audio in (("trained", l_a), ("oracle", F.normalize(per_object.sum(1), dim=-1))):
                 S_v = sound_map(F_v, audio)
                 found = group_objects(S_v, ioi(S_v, F_v, **method_kw), tau1, tau2).K  # B

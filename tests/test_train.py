@@ -14,6 +14,25 @@ def weights(path):
     return load_checkpoint(path)["model"]
 
 
+def initial_network(cfg):
+    "The network `train` starts from: same seed, same config."
+    from nossl_nb.train import build_network
+    torch.manual_seed(cfg.seed)
+    return build_network(cfg, torch.device("cpu"))
+
+
+def test_the_samples_preset_one_epoch_smoke(tmp_path):
+    "The README's preset itself (frozen Lite0 trunk, augmented single-source scenes), one short epoch, end to end."
+    from nossl_nb.model import load_network
+    cfg = resolve_config("samples", epochs=1, train_size=64, eval_size=8, num_workers=0, out_dir=str(tmp_path))
+    s = train(cfg, quiet=True)
+    assert torch.isfinite(torch.tensor(s["history"][0]["loss"])) and s["history"][0]["steps"] == 2
+    assert {"samples-single", "samples-mixed"} == set(s["eval"]) and "count_acc" in s["eval"]["samples-mixed"]
+    net, ck = load_network(s["model"])
+    assert net.visual_from_package and ck["config"]["backbone"] == "efficientnet_lite0"
+    assert (tmp_path / "model.pt").stat().st_size < 12 * 2**20
+
+
 def test_resume_after_a_checkpoint_matches_an_uninterrupted_run(tmp_path):
     "Resumed across the OSC switch (AVC alone in epoch 1, both losses in epoch 2), on the CPU."
     switch = dict(TINY, osc_start_epoch=1, device="cpu")
@@ -55,7 +74,7 @@ def test_torchrun_two_processes_gloo(tmp_path):
     ck = load_checkpoint(tmp_path / "last.pt")
     assert ck["history"][0]["steps"] == 2 and torch.isfinite(torch.tensor(ck["history"][0]["loss"]))
     cfg = resolve_config("samples", **TINY, out_dir=str(tmp_path))
-    start = T_build(cfg).state_dict()
+    start = initial_network(cfg).state_dict()
     assert any(not torch.equal(ck["model"][k], start[k]) for k in start if k.startswith("audio.")), "DDP trained nothing"
 
 
@@ -118,7 +137,7 @@ def test_random_mixtures_never_pair_a_clip_with_itself():
 def test_options_train_a_step(option, tmp_path):
     "Each option trains: a finite loss, and the trainable weights move."
     cfg = resolve_config("samples", **{**TINY, **option}, epochs=1, max_steps=1, out_dir=str(tmp_path))
-    start = {k: v.clone() for k, v in T_build(cfg).state_dict().items()}
+    start = {k: v.clone() for k, v in initial_network(cfg).state_dict().items()}
     s = train(cfg, quiet=True)
     assert torch.isfinite(torch.tensor(s["history"][0]["loss"]))
     after = load_checkpoint(s["checkpoint"])["model"]
@@ -127,21 +146,3 @@ def test_options_train_a_step(option, tmp_path):
     if "backbone" in option:
         assert any(k.startswith("head.") for k in moved) and not any(k.startswith("visual.") for k in moved)  # frozen trunk
 
-
-def T_build(cfg):
-    "The network `train` starts from: same seed, same config."
-    from nossl_nb.train import build_network
-    torch.manual_seed(cfg.seed)
-    return build_network(cfg, torch.device("cpu"))
-
-
-def test_the_samples_preset_one_epoch_smoke(tmp_path):
-    "The README's preset itself (frozen Lite0 trunk, augmented single-source scenes), one short epoch, end to end."
-    from nossl_nb.model import load_network
-    cfg = resolve_config("samples", epochs=1, train_size=64, eval_size=8, num_workers=0, out_dir=str(tmp_path))
-    s = train(cfg, quiet=True)
-    assert torch.isfinite(torch.tensor(s["history"][0]["loss"])) and s["history"][0]["steps"] == 2
-    assert {"samples-single", "samples-mixed"} == set(s["eval"]) and "count_acc" in s["eval"]["samples-mixed"]
-    net, ck = load_network(s["model"])
-    assert net.visual_from_package and ck["config"]["backbone"] == "efficientnet_lite0"
-    assert (tmp_path / "model.pt").stat().st_size < 12 * 2**20
