@@ -220,3 +220,60 @@ def test_video_without_audio_through_load_audio(tmp_path):
     clip = write_video(SceneDataset(1, "single", frame_size=64, seed=3)[0], tmp_path/"silent.mp4", sound=False)
     with pytest.raises(DataError) as e: load_audio(clip)
     one_line(e, "silent.mp4", "no audio stream", "clip with sound")
+
+
+def audio_only_mp4(path, seconds=1.0):
+    "An .mp4 with a sound track and no picture."
+    with av.open(str(path), "w") as c:
+        a = c.add_stream("aac", rate=SR)
+        tone = (0.3 * np.sin(2 * np.pi * 440 * np.arange(int(SR * seconds)) / SR)).astype(np.float32)
+        for k in range(0, len(tone), 1024):
+            f = av.AudioFrame.from_ndarray(tone[None, k:k + 1024], format="flt", layout="mono"); f.sample_rate = SR
+            for p in a.encode(f): c.mux(p)
+        for p in a.encode(): c.mux(p)
+    return path
+
+
+def test_video_without_a_picture(tmp_path):
+    with pytest.raises(DataError) as e: load_frame(audio_only_mp4(tmp_path/"radio.mp4"))
+    one_line(e, "radio.mp4", "the video has no picture", "use a clip with video")
+
+
+def test_video_without_a_decodable_frame(tmp_path):
+    from fractions import Fraction
+    path = tmp_path/"blank.mp4"
+    with av.open(str(path), "w") as c:  # a picture track of 2 s whose packets hold no decodable picture
+        v = c.add_stream("mpeg4", rate=10); v.width, v.height, v.pix_fmt = 64, 48, "yuv420p"
+        for i in range(20):
+            p = av.Packet(b"\x00\x00\x01\xb6" + bytes(50)); p.stream, p.pts, p.dts, p.time_base = v, i, i, Fraction(1, 10)
+            c.mux(p)
+    with pytest.raises(DataError) as e: load_frame(path)
+    one_line(e, "blank.mp4", "no decodable frame", "re-download it", "skip_bad=True")
+
+
+def test_no_readable_scene(tmp_path, layouts):
+    root = copy_layout(layouts[1], tmp_path/"v")
+    for f in (root/"audio").iterdir(): f.write_bytes(b"not audio")
+    ds = vggss(root, skip_bad=True)  # every file is there, none can be read
+    with pytest.warns(UserWarning, match="skipped"), pytest.raises(DataError) as e: ds[0]
+    one_line(e, "no readable scene in this dataset (10 scenes)", "check the files")
+
+
+def test_mixture_partner_clip_missing(tmp_path, layouts):
+    root = copy_layout(layouts[1], tmp_path/"v")
+    partner = (root/"vggsound_duet_test.csv").read_text().splitlines()[0].split(",")[2]
+    (root/"audio"/f"{partner}.wav").unlink()  # its boxes are in vggss.json, its sound is gone
+    with pytest.raises(MissingDataError) as e: vggsound_mix(root)
+    one_line(e, f"audio/{partner}.wav", "has no audio file", "vggsound_duet_test.csv", "skip_bad=True")
+    with pytest.warns(UserWarning, match="skipped"): assert len(vggsound_mix(root, skip_bad=True)) < 4
+
+
+def test_mixture_with_a_bad_box(tmp_path, layouts):
+    root = copy_layout(layouts[1], tmp_path/"v")
+    partner = (root/"vggsound_duet_test.csv").read_text().splitlines()[0].split(",")[2]
+    recs = json.loads((root/"vggss.json").read_text())
+    for r in recs:
+        if r["file"] == partner: r["bbox"] = [[0.5, 0.1, 1.4, 0.6]]  # x2 = 1.4: past the right edge
+    (root/"vggss.json").write_text(json.dumps(recs))
+    with pytest.raises(DataError) as e: vggsound_mix(root)
+    one_line(e, "vggss.json", partner, "outside [0, 1]")

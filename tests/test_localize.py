@@ -59,6 +59,18 @@ def test_video(d, capsys):
     assert Image.open(out / "duet_localized.png").size[0] > 400
 
 
+def test_the_shipped_model_finds_both_sources_of_a_duet(d, capsys):
+    "The shipped checkpoint on the fixed held-out duet: two objects, one on each sounding tile, each box on its true box."
+    from torchvision.ops import box_iou
+    rec = localize.main(str(d / "duet.mp4"), out=str(d / "out_shipped"))  # the default checkpoint: data_samples/nossl_samples.pt
+    assert rec["checkpoint"] == str(localize.DEFAULT_CHECKPOINT) and rec["n_objects"] == 2, rec
+    assert sorted(o["tile"] for o in rec["objects"]) == [0, 1]
+    true = SceneDataset(3, "duet", frame_size=resolve_config("samples").frame_size, seed=1000)[0]["boxes"]  # duet.mp4's scene
+    for o in rec["objects"]:
+        assert box_iou(torch.tensor([o["box"]]), true[o["tile"]]).max() > 0.3, (o["box"], true[o["tile"]])
+    assert "2 objects" in capsys.readouterr().out
+
+
 def test_image_and_sound(d, capsys):
     out = d / "out_pair"  # in this process (`main` is what the command runs): a fresh interpreter costs ~10 s of imports
     rec = localize.main(str(d / "photo.jpg"), audio=str(d / "sound.wav"), checkpoint=str(d / "standin.pt"), out=str(out))

@@ -63,19 +63,38 @@ def test_resume_refuses_another_config(tmp_path):
         train(resolve_config("samples", **{**TINY, "batch_size": 6}, epochs=2, out_dir=str(tmp_path), resume=True), quiet=True)
 
 
+DDP_RUN = """
+import json, os, sys
+import torch
+import nossl_nb.train as T
+rank, out, kw = int(os.environ["RANK"]), sys.argv[1], json.loads(sys.argv[2])
+nets, writes, build, save = [], [], T.build_network, T.save_checkpoint
+T.build_network = lambda *a, **k: nets.append(build(*a, **k)) or nets[-1]
+T.save_checkpoint = lambda path, **state: writes.append(str(path)) or save(path, **state)
+T.train(T.resolve_config("samples", **kw, out_dir=out), quiet=True)
+torch.save({"params": {k: p.detach() for k, p in nets[0].named_parameters()}, "writes": writes}, f"{out}/rank{rank}.pt")
+"""
+
+
 def test_torchrun_two_processes_gloo(tmp_path):
+    "Two processes, gloo: gradients are all-reduced (equal weights on both ranks, moved from the start); rank 0 alone writes."
+    import json
+    script = tmp_path / "ddp_run.py"
+    script.write_text(DDP_RUN)
+    kw = dict(TINY, train_size=24, epochs=1, max_steps=2, device="cpu")  # 6 batches of 4: 3 per process, 2 taken
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
-           "-m", "nossl_nb.train", "--preset", "samples", "--out-dir", str(tmp_path), "--epochs", "1", "--max-steps", "2",
-           *sum([[f"--{k.replace('_', '-')}", str(v)] for k, v in TINY.items() if k not in ("eval_sets", "train_size")], []),
-           "--eval-sets", "", "--train-size", "24"]  # 6 batches: 3 per process
-    r = subprocess.run(cmd, capture_output=True, text=True, timeout=600, env=env)
+    r = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2", str(script),
+                        str(tmp_path), json.dumps(kw)], capture_output=True, text=True, timeout=600, env=env)
     assert r.returncode == 0, r.stderr[-3000:]
+    r0, r1 = (torch.load(tmp_path / f"rank{i}.pt") for i in (0, 1))
+    assert r0["writes"] == [str(tmp_path / n) for n in ("last.pt", "model.pt")] and r1["writes"] == [], "only rank 0 writes checkpoints"
+    start = initial_network(resolve_config("samples", **kw)).state_dict()
+    p0, p1 = r0["params"], r1["params"]  # BatchNorm's running statistics stay per rank (DDP sends rank 0's each forward)
+    assert all(torch.equal(p0[k], p1[k]) for k in p0), "the two ranks' parameters differ: gradients were not all-reduced"
+    assert any(not torch.equal(p0[k], start[k]) for k in p0 if k.startswith("audio.")), "DDP trained nothing"
     ck = load_checkpoint(tmp_path / "last.pt")
-    assert ck["history"][0]["steps"] == 2 and torch.isfinite(torch.tensor(ck["history"][0]["loss"]))
-    cfg = resolve_config("samples", **TINY, out_dir=str(tmp_path))
-    start = initial_network(cfg).state_dict()
-    assert any(not torch.equal(ck["model"][k], start[k]) for k in start if k.startswith("audio.")), "DDP trained nothing"
+    assert ck["history"][0]["steps"] == 2 and all(torch.equal(ck["model"][k], p0[k]) for k in p0 if k in ck["model"])
+    assert sorted(p.name for p in tmp_path.iterdir() if p.suffix == ".pt") == ["last.pt", "model.pt", "rank0.pt", "rank1.pt"]
 
 
 @pytest.mark.parametrize("preset", [p for p in PRESETS if p != "samples"])
