@@ -28,12 +28,12 @@ from .data import (CLIP_SECONDS, IMAGE_EXTS, N_SAMPLES, SR, VIDEO_EXTS, DataErro
 from .evaluate import Prediction, _draw_boxes, _fail, _overlay, frame_tiles, group_objects, method_settings, predict
 from .ioi import IOIResult
 from .metrics import _tile_slices, binarize, prepare_map
-from .model import load_network
+from .model import SHIPPED, load_network
 from .plots import object_colors, plt, subplots
-from .samples import SAMPLES_DIR, mux_video
+from .samples import mux_video
 
 # %% ../nbs/12_localize.ipynb #lo-model
-DEFAULT_CHECKPOINT = SAMPLES_DIR/"nossl_samples.pt"  # the model trained on the bundled samples (`python -m nossl_nb.train`)
+DEFAULT_CHECKPOINT = SHIPPED  # the model trained on the bundled samples (`python -m nossl_nb.train`)
 
 def load_model(
     checkpoint=None, # a checkpoint of `python -m nossl_nb.train` (default: `DEFAULT_CHECKPOINT`)

@@ -113,6 +113,16 @@ def test_cli_rejects_unknown_options():
     assert r.returncode != 0 and "unknown option --taus" in r.stderr
 
 
+def test_help_lists_every_field_with_its_meaning():
+    "Run as a user runs it (the module is __main__ then): every TrainConfig field, its comment and its defaults."
+    from dataclasses import fields
+    from nossl_nb.train import TrainConfig
+    r = subprocess.run([sys.executable, "-m", "nossl_nb.train", "--help"], capture_output=True, text=True, timeout=300)
+    text = " ".join(r.stdout.split())
+    assert r.returncode == 0 and all(f"--{f.name.replace('_', '-')} " in text for f in fields(TrainConfig))
+    assert "--tau1 FLOAT §3.4 background threshold (default: 0.7; the samples preset: 0.6)" in text
+
+
 def test_a_killed_checkpoint_write_leaves_the_old_file(tmp_path, monkeypatch):
     from nossl_nb import train as T
     path = tmp_path / "last.pt"
