@@ -371,9 +371,16 @@ def music(root, # MUSIC folder: frames/<video>_<segment>_<frame>.jpg, audio/<vid
     return build_dataset(root, path, scenes, skip_bad, [r["file"] for r in records if r["file"] not in boxes], **kwargs)
 
 # %% ../nbs/01_audio_visual_data.ipynb #vggss
+def _drop_corrupt(path, records):
+    "VGG-SS records without the boxes whose coordinate is the corrupt -2.9e16 (one warning with the count)."
+    corrupt = sum(min(b) < -1 for r in records for b in r["bbox"])
+    if corrupt: warnings.warn(f"{path}: left out {corrupt} boxes with a corrupt coordinate (-2.9e16), which the official evaluation clips to nothing")
+    return [r | {"bbox": [b for b in r["bbox"] if min(b) >= -1]} for r in records]
+
 def _vggss_boxes(root, meta, skip_bad):
     "clip id → (class, boxes) from vggss.json, and the ids left out for a bad box (with skip_bad)"
     path, records = _read_json(root, meta)
+    records = _drop_corrupt(path, records)
     boxes = _annotations(path, records, lambda r: norm_boxes(r["bbox"], "xyxy", f"{path}: clip '{r['file']}'"), skip_bad)
     return path, {r["file"]: (r["class"], boxes[r["file"]]) for r in records if r["file"] in boxes}, [r["file"] for r in records if r["file"] not in boxes]
 
