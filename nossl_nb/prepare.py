@@ -16,7 +16,6 @@ from typing import NamedTuple
 
 import av
 import soundfile as sf
-import torch
 from fastcore.script import Param, call_parse
 from tqdm.auto import tqdm
 
@@ -34,16 +33,16 @@ def write_download(folder, # folder to create
     folder, ds = Path(folder), SceneDataset(n + 6, "single", frame_size=frame_size, seed=seed)
     folder.mkdir(parents=True, exist_ok=True)
     scenes = [ds[i] for i in range(len(ds))]
-    files = {f"dl{seed:03d}clip{i:02d}_000000": ([scenes[i]], True) for i in range(n)}
-    files |= {"dl000full00": (scenes[n:n + 3], True), "dl000noaud0_000000": ([scenes[n + 3]], False),
-              "dl000trunc0_000000": ([scenes[n + 4]], True), "dl000short0_000000": ([{**scenes[n + 5], "audio": scenes[n + 5]["audio"][:2 * SR]}], True)}
+    p = f"dl{seed:03d}"  # 5 characters + 6 = an 11-character id, like YouTube's
+    files = {f"{p}clip{i:02d}_000000": ([scenes[i]], True) for i in range(n)}
+    files |= {f"{p}full00": (scenes[n:n + 3], True), f"{p}noaud0_000000": ([scenes[n + 3]], False), f"{p}trunc0_000000": ([scenes[n + 4]], True),
+              f"{p}short0_000000": ([{**scenes[n + 5], "audio": scenes[n + 5]["audio"][:2 * SR]}], True)}
     for name, (clip, sound) in files.items(): write_video(clip, folder/f"{name}.mp4", fps=4, sound=sound)
-    trunc = folder/"dl000trunc0_000000.mp4"
+    trunc = folder/f"{p}trunc0_000000.mp4"
     trunc.write_bytes(trunc.read_bytes()[:trunc.stat().st_size // 2])  # a download cut off half-way
-    ids = [f for f in files if f != "dl000full00"] + ["dl000full00_000003"]  # the full video holds a clip from 3 s on
-    boxes = lambda s: (s["boxes"][0] / frame_size).tolist()  # normalised x1, y1, x2, y2
-    firsts = [c[0] for c, _ in files.values()]
-    (folder/"vggss.json").write_text(json.dumps([{"file": i, "class": s["classes"][0], "bbox": boxes(s)} for i, s in zip(ids, firsts)]))
+    record = lambda name, s: {"file": name + "_000003" * ("full" in name), "class": s["classes"][0],  # the full video holds a clip from 3 s on
+                              "bbox": (s["boxes"][0] / frame_size).tolist()}  # normalised x1, y1, x2, y2
+    (folder/"vggss.json").write_text(json.dumps([record(name, clip[0]) for name, (clip, _) in files.items()]))
     return folder
 
 # %% ../nbs/14_prepare.ipynb #1ba8dd90
@@ -267,7 +266,7 @@ def mixture_list(records, # vggss.json's records
 
 def write_mixture_lists(folder=METADATA, # where to write vggsound_trio_test.csv and vggsound_mixed_test.csv
                         vggss=METADATA/"vggss.json", # the VGG-SS records they are drawn from
-                        seed=MIX_SEED,
+                        seed=MIX_SEED, # see `mixture_list`
                        ) -> list: # the two paths
     "Write the VGGSound-Trio and -Mixed test lists (how the shipped ones were made)."
     records, paths = json.loads(Path(vggss).read_text()), []
