@@ -38,6 +38,7 @@ setup(
     url=cfg['git_url'],
     packages=find_packages(include=['nossl_nb', 'nossl_nb.*']),
     include_package_data=True,
+    package_data={'nossl_nb': ['metadata/*']},  # the shipped test lists (AVGN's, Apache-2.0) and their LICENSE
     install_requires=requirements,
     extras_require={'dev': dev_requirements},
     dependency_links=cfg.get('dep_links', '').split(),

@@ -4,13 +4,13 @@
 
 # %% auto #0
 __all__ = ['SR', 'CLIP_SECONDS', 'N_SAMPLES', 'FRAME_SIZE', 'IMAGENET_MEAN', 'IMAGENET_STD', 'IMAGE_EXTS', 'AUDIO_EXTS',
-           'VIDEO_EXTS', 'DataError', 'MissingDataError', 'load_audio', 'audio_window', 'LogSpectrogram', 'load_frame',
-           'frame_transform', 'normalize', 'denormalize', 'norm_boxes', 'boxes_to_mask', 'boxes_to_cells', 'Clip',
-           'load_clip', 'show_sample', 'mix', 'collate', 'AVDataset', 'find_meta', 'Layout', 'build_dataset', 'music',
-           'vggss', 'vggsound_mix', 'clip_list', 'RandomMixtures']
+           'VIDEO_EXTS', 'METADATA', 'DataError', 'MissingDataError', 'load_audio', 'audio_window', 'LogSpectrogram',
+           'load_frame', 'frame_transform', 'normalize', 'denormalize', 'norm_boxes', 'boxes_to_mask', 'boxes_to_cells',
+           'Clip', 'load_clip', 'show_sample', 'mix', 'collate', 'AVDataset', 'find_meta', 'Layout', 'build_dataset',
+           'music', 'vggss', 'vggsound_mix', 'clip_list', 'RandomMixtures']
 
 # %% ../nbs/01_audio_visual_data.ipynb #imports
-import csv, functools, json, math, os, warnings
+import csv, functools, importlib.resources, json, math, os, warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,6 +34,7 @@ FRAME_SIZE = 224  # frame side in pixels
 IMAGENET_MEAN, IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
 IMAGE_EXTS, AUDIO_EXTS = (".jpg", ".jpeg", ".png"), (".wav", ".flac")
 VIDEO_EXTS = (".mp4", ".mkv", ".webm", ".avi", ".mov")
+METADATA = Path(str(importlib.resources.files("nossl_nb")/"metadata"))  # the test lists shipped with the package (LICENSE and NOTICE.md there)
 
 # %% ../nbs/01_audio_visual_data.ipynb #errors
 class DataError(ValueError):
@@ -96,15 +97,17 @@ class LogSpectrogram(nn.Module):
         return logspec.mean(1, keepdim=True) if audio.ndim == 3 else logspec[:, None]
 
 # %% ../nbs/01_audio_visual_data.ipynb #load-frame
-def _centre_video_frame(path):
-    "The first frame at or after the middle of a video, as a PIL image."
+def _video_frame(path, # a video file
+                 at=None, # seconds from the start; None: the middle
+                ) -> Image.Image:
+    "The first frame at or after `at` (the last one if the video ends before), as a PIL image."
     with av.open(str(path)) as container:
         if not container.streams.video: raise DataError(f"{path}: the video has no picture; use a clip with video")
-        middle = (container.duration or 0) / av.time_base / 2  # seconds
-        container.seek(int(middle * av.time_base))  # lands on the key frame before the middle
+        at = (container.duration or 0) / av.time_base / 2 if at is None else at  # seconds
+        container.seek(int(at * av.time_base))  # lands on the key frame before `at`
         frame = None
         for frame in container.decode(video=0):
-            if frame.time is not None and frame.time >= middle: break
+            if frame.time is not None and frame.time >= at: break
     if frame is None: raise DataError(f"{path}: the video has no decodable frame; re-download it, or pass skip_bad=True")
     return frame.to_image()
 
@@ -113,7 +116,7 @@ def load_frame(path, # a .jpg/.png image or a video
     "An image file, or the centre frame of a video."
     path = Path(path)
     try:
-        if path.suffix.lower() in VIDEO_EXTS: return _centre_video_frame(path).convert("RGB")
+        if path.suffix.lower() in VIDEO_EXTS: return _video_frame(path).convert("RGB")
         with Image.open(path) as im: return im.convert("RGB")
     except (OSError, ValueError, av.FFmpegError) as e:
         if isinstance(e, DataError): raise
@@ -259,6 +262,11 @@ class AVDataset(Dataset):
                 ):
         self.scenes, self.train, self.how, self.frame_size, self.skip_bad, self.n_skipped = list(scenes), train, mix, frame_size, skip_bad, 0
 
+    listed_in, n_listed, missing = None, None, ()  # set by `build_dataset`: the list, its number of scenes, the ids of those left out
+
+    @property
+    def n_missing(self): return len(self.missing)  # scenes of the list that are not in the dataset
+
     def __len__(self): return len(self.scenes)
 
     def __getitem__(self, i):
@@ -280,10 +288,11 @@ def _scan(folder, exts):
 def find_meta(root, # dataset folder
               meta, # file name or path of the metadata file
              ) -> Path:
-    "A metadata file: as given, else in `root`, else in `root/metadata`."
-    for p in (Path(meta), Path(root)/meta, Path(root)/"metadata"/meta):
+    "A metadata file: as given, else in `root`, else in `root/metadata`, else the shipped one of that name."
+    shipped = [METADATA/meta] if Path(meta).name == str(meta) else []  # a bare name only: a path that is not there is an error
+    for p in (Path(meta), Path(root)/meta, Path(root)/"metadata"/meta, *shipped):
         if p.is_file(): return p
-    raise MissingDataError(f"{meta}: metadata file not found (looked in ., {root}, {Path(root)/'metadata'}); download it (AVGN's metadata/) or pass its path")
+    raise MissingDataError(f"{meta}: metadata file not found (looked in ., {root}, {Path(root)/'metadata'}, {METADATA}); download it (AVGN's metadata/) or pass its path")
 
 class Layout:
     "The clip files under a dataset root: frames/, audio/ and video/."
@@ -301,7 +310,8 @@ class Layout:
              listed_in, # metadata file, for the error message
             ) -> Clip:
         "The clip's files, or an error naming the missing one."
-        frame, audio = self.frames.get(clip_id, self.video.get(clip_id)), self.audio.get(audio_id, self.video.get(audio_id))
+        frame = self.frames.get(clip_id, self.video.get(clip_id))
+        audio = self.audio.get(clip_id) or self.audio.get(audio_id, self.video.get(audio_id))  # the clip's own sound first
         for kind, path, expected, pattern in (("frame", frame, self.root/"frames"/f"{clip_id}.jpg", "frames/<id>.jpg|png"),
                                               ("audio", audio, self.root/"audio"/f"{audio_id}.wav", "audio/<id>.wav|flac")):
             if path is None: raise MissingDataError(f"{expected}: clip '{clip_id}' listed in {listed_in} has no {kind} file ({pattern} or video/<id>.mp4); add it, remove the id from the list, or pass skip_bad=True")
@@ -312,17 +322,20 @@ def build_dataset(root, # dataset folder
                   listed_in, # metadata file the scenes come from
                   scenes, # list of scenes, each a list of `Layout.clip` arguments (clip_id, audio_id, classes, boxes)
                   skip_bad=False, # leave out scenes with a missing file or bad box (one warning with the count)
+                  dropped=(), # ids of the listed scenes the reader already left out (bad boxes, no boxes)
                   **kwargs, # passed to `AVDataset`: train, mix, frame_size
                  ) -> AVDataset:
-    "Check every scene's files and make the dataset."
-    layout, ok, bad = Layout(root), [], []
+    "Check every scene's files and make the dataset, with the count of listed scenes left out."
+    layout, ok, missing, first = Layout(root), [], list(dropped), None
     for scene in scenes:
         try: ok.append(tuple(layout.clip(*args, listed_in) for args in scene))
         except (MissingDataError, DataError) as e:
             if not skip_bad: raise
-            bad.append(e)
-    if bad: warnings.warn(f"skipped {len(bad)} of {len(scenes)} scenes listed in {listed_in}; first: {bad[0]}")
-    return AVDataset(ok, skip_bad=skip_bad, **kwargs)
+            missing.append("+".join(args[0] for args in scene)); first = first or e
+    if missing: warnings.warn(f"skipped {len(missing)} of {len(ok) + len(missing)} scenes listed in {listed_in}; first: {first or 'a bad box or no boxes: ' + missing[0]}")
+    ds = AVDataset(ok, skip_bad=skip_bad, **kwargs)
+    ds.listed_in, ds.n_listed, ds.missing = str(listed_in), len(ok) + len(missing), missing
+    return ds
 
 def _annotations(path, # metadata file, for the messages
                  records, # its records, each with a "file"
@@ -355,14 +368,21 @@ def music(root, # MUSIC folder: frames/<video>_<segment>_<frame>.jpg, audio/<vid
     keys = lambda r: [("class", "bbox")] if "bbox" in r else [(f"class_src{k}", f"bbox_src{k}") for k in (1, 2)]
     boxes = _annotations(path, records, lambda r: [norm_boxes([r[b]], "xywh", f"{path}: clip '{r['file']}'") for _, b in keys(r)], skip_bad)
     scenes = [[(r["file"], r["file"][:-10], [r[c] for c, _ in keys(r)], boxes[r["file"]])] for r in records if r["file"] in boxes]
-    return build_dataset(root, path, scenes, skip_bad, **kwargs)
+    return build_dataset(root, path, scenes, skip_bad, [r["file"] for r in records if r["file"] not in boxes], **kwargs)
 
 # %% ../nbs/01_audio_visual_data.ipynb #vggss
+def _drop_corrupt(path, records):
+    "VGG-SS records without the boxes whose coordinate is the corrupt -2.9e16 (one warning with the count)."
+    corrupt = sum(min(b) < -1 for r in records for b in r["bbox"])
+    if corrupt: warnings.warn(f"{path}: left out {corrupt} boxes with a corrupt coordinate (-2.9e16), which the official evaluation clips to nothing")
+    return [r | {"bbox": [b for b in r["bbox"] if min(b) >= -1]} for r in records]
+
 def _vggss_boxes(root, meta, skip_bad):
-    "clip id → (class, boxes) from vggss.json; bad boxes left out with skip_bad"
+    "clip id → (class, boxes) from vggss.json, and the ids left out for a bad box (with skip_bad)"
     path, records = _read_json(root, meta)
+    records = _drop_corrupt(path, records)
     boxes = _annotations(path, records, lambda r: norm_boxes(r["bbox"], "xyxy", f"{path}: clip '{r['file']}'"), skip_bad)
-    return path, {r["file"]: (r["class"], boxes[r["file"]]) for r in records if r["file"] in boxes}
+    return path, {r["file"]: (r["class"], boxes[r["file"]]) for r in records if r["file"] in boxes}, [r["file"] for r in records if r["file"] not in boxes]
 
 def vggss(root, # VGGSound folder: frames/<id>.jpg, audio/<id>.wav
           meta="vggss.json", # the VGG-SS annotations
@@ -370,8 +390,8 @@ def vggss(root, # VGGSound folder: frames/<id>.jpg, audio/<id>.wav
           **kwargs, # passed to `AVDataset`: train, mix, frame_size
          ) -> AVDataset:
     "VGG-SS (VGGSound-Single test): one source per clip, several xyxy boxes."
-    path, boxes = _vggss_boxes(root, meta, skip_bad)
-    return build_dataset(root, path, [[(f, f, [c], [b])] for f, (c, b) in boxes.items()], skip_bad, **kwargs)
+    path, boxes, dropped = _vggss_boxes(root, meta, skip_bad)
+    return build_dataset(root, path, [[(f, f, [c], [b])] for f, (c, b) in boxes.items()], skip_bad, dropped, **kwargs)
 
 def vggsound_mix(root, # VGGSound folder: frames/<id>.jpg, audio/<id>.wav
                  meta="vggsound_duet_test.csv", # file,class,file2,class2[,file3,class3] a line
@@ -381,16 +401,17 @@ def vggsound_mix(root, # VGGSound folder: frames/<id>.jpg, audio/<id>.wav
                 ) -> AVDataset:
     "VGGSound-Duet, -Trio and -Mixed: clips mixed as the paper does, boxes from VGG-SS."
     path = find_meta(root, meta)
-    _, annotations = _vggss_boxes(root, boxes, skip_bad)
-    scenes = []
+    _, annotations, _ = _vggss_boxes(root, boxes, skip_bad)
+    scenes, dropped = [], []  # dropped: a scene with a clip that has no boxes (counted as missing)
     with open(path, newline="") as f:
         for row in csv.reader(f):
             if not row: continue
             files = row[0::2]
             missing = [c for c in files if c not in annotations]
             if missing and not skip_bad: raise MissingDataError(f"{path}: clip '{missing[0]}' has no boxes in {boxes}; use the vggss.json that goes with this list")
-            if not missing: scenes.append([(f, f, [c], [annotations[f][1]]) for f, c in zip(files, row[1::2])])
-    return build_dataset(root, path, scenes, skip_bad, **kwargs)
+            if missing: dropped.append("+".join(files))
+            else: scenes.append([(f, f, [c], [annotations[f][1]]) for f, c in zip(files, row[1::2])])
+    return build_dataset(root, path, scenes, skip_bad, dropped, **kwargs)
 
 # %% ../nbs/01_audio_visual_data.ipynb #train-list
 def clip_list(root, # dataset folder

@@ -201,7 +201,7 @@ def evaluate(
     figures_dir=None, # where to save `scene_figure`s of the first scenes (first τ cell); None: no figures
     n_figures:int=8, # how many scenes to draw
     **method_kw, # passed to `predict`: alpha, omega, eps, region, t_max, margin
-)->dict: # "metrics" (first cell), "grid" (every cell), "reference", "iou_ceiling", …
+)->dict: # "metrics" (first cell), "grid" (every cell), "reference", "iou_ceiling", "n_scenes", "n_missing", "list", …
     "Run the method over `dataset` once and score every (τ1, τ2) cell, the chance rows and the IoU ceiling."
     taus = [(float(t1), float(t2)) for t1, t2 in taus]
     frontend = (frontend or LogSpectrogram()).to(device)
@@ -248,7 +248,11 @@ def evaluate(
         ceilings = _ceilings(scenes)
     _summarise(caught)
     common = Counter(counts).most_common(1)
-    return {"kind": kind, "n_scenes": len(scenes), "metrics": grid[0]["metrics"], "grid": grid, "reference": reference,
+    base = dataset.dataset if isinstance(dataset, Subset) else dataset  # a reader's dataset knows its list and what it lacks
+    return {"kind": kind, "n_scenes": len(scenes), "list": getattr(base, "listed_in", None),
+            "n_listed": getattr(base, "n_listed", None) or len(scenes), "n_missing": getattr(base, "n_missing", 0),
+            "n_unreadable": getattr(base, "n_skipped", 0) if num_workers == 0 else None,  # workers count their own
+            "metrics": grid[0]["metrics"], "grid": grid, "reference": reference,
             "most_common_count": {"count": common[0][0] if common else 0,
                                   "count_acc": 100 * common[0][1] / len(counts) if common else 0.0},
             "iou_ceiling": {"mean": 100 * float(ceilings.mean()) if len(ceilings) else 0.0,
@@ -310,8 +314,11 @@ def format_table(
     common = results["most_common_count"]
     rows.append((f"always {common['count']} object(s) (most common)", {"count_acc": common["count_acc"]}))
     c, conf = results["iou_ceiling"], np.array(results["grid"][0]["confusion"])
+    listed = f" of the {results['n_listed']} in {Path(results['list']).name}" if results.get("list") else ""
+    missing = (f"; PARTIAL: {results['n_missing']} missing, not the paper's full test set" if results.get("n_missing") else "") + \
+              (f"; {results['n_unreadable']} unreadable replaced by the next" if results.get("n_unreadable") else "")
     return "\n".join(
-        [f"{title}: {results['n_scenes']} scenes, {results['kind']}-source protocol, percent "
+        [f"{title}: {results['n_scenes']} scenes{listed}{missing}, {results['kind']}-source protocol, percent "
          f"(paper: {paper['table']}{'; another data set, for scale only' if generated else ''})", *_render(rows, cols),
          f"IoU ceiling of median binarisation: a perfect map scores cIoU {c['mean']:.1f} on average; "
          f"{c['reach_0.3']:.0f} % of sources can reach 0.3, {c['reach_0.5']:.0f} % can reach 0.5",
@@ -327,6 +334,7 @@ def load_test_set(
     n:int=None, # number of scenes (default: all of a real set, 200 generated ones)
     frame_size:int=224, # frame (tile) side in pixels
     seed:int=SAMPLES_SEED, # seed of generated scenes
+    require_complete:bool=False, # a scene of the list missing from `data_root` is an error (default: left out and counted)
 ):
     "The test set `name`: a real reader on `data_root`, or generated scenes."
     if name not in DATASETS: raise ValueError(f"unknown dataset {name!r}; choose one of {', '.join(DATASETS)}")
@@ -336,9 +344,10 @@ def load_test_set(
         where = "needs --data-root DIR" if data_root is None else f"--data-root {data_root}: no such folder"
         raise MissingDataError(f"{title} {where}: a folder with frames/<clip>.jpg, audio/<clip>.wav (or video/<clip>.mp4) "
                                f"and {meta} in it or in its metadata/ (layouts: nbs/01_audio_visual_data.ipynb), or use a samples-* dataset")
-    if name.startswith("music"): ds = music(data_root, meta, frame_size=frame_size)
-    elif meta == "vggss.json": ds = vggss(data_root, meta, frame_size=frame_size)
-    else: ds = vggsound_mix(data_root, meta, frame_size=frame_size)
+    read = music if name.startswith("music") else vggss if meta == "vggss.json" else vggsound_mix
+    ds = read(data_root, meta, frame_size=frame_size, skip_bad=not require_complete)
+    if len(ds) == 0: raise MissingDataError(f"{ds.listed_in}: none of its {ds.n_listed} scenes is in {data_root}; prepare the clips "
+                                            f"(python -m nossl_nb.prepare VIDEOS --out {data_root} --dataset {name}) or pass the list that goes with the folder")
     return ds if n is None else Subset(ds, range(min(n, len(ds))))
 
 # %% ../nbs/10_evaluate.ipynb #ev035
@@ -362,6 +371,7 @@ def main(
     device:str=None, # "cuda" or "cpu" (default: cuda when available)
     out:str=None, # folder for results.json, table.txt and figures/ (default: runs/evaluate/<dataset>)
     n_figures:int=8, # scenes drawn
+    require_complete:bool=False, # a scene of the test list missing from --data-root is an error (default: evaluate on what is there, and say so)
     quiet:bool=False, # no progress bar
 ):
     "Evaluate a checkpoint on a test set: the paper's table with the paper's row beside ours, JSON and figures."
@@ -378,7 +388,7 @@ def main(
     method_kw = method_settings(config)
     taus = [(t1, t2) for t1 in (tau1 or [config.get("tau1", 0.7)]) for t2 in (tau2 or [config.get("tau2", 0.6)])]
     try:
-        ds = load_test_set(dataset, data_root, n, frame_size or config.get("frame_size", 224), seed)
+        ds = load_test_set(dataset, data_root, n, frame_size or config.get("frame_size", 224), seed, require_complete)
         out = Path(out or f"runs/evaluate/{dataset}")
         results = evaluate(net, ds, batch_size=batch_size, num_workers=num_workers, device=device, taus=taus,
                            progress=not quiet, figures_dir=out/"figures", n_figures=n_figures, **method_kw)
