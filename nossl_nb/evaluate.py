@@ -27,7 +27,8 @@ from .metrics import (_tile_of, count_confusion, iou_ceiling, match_objects, mul
                               pointing_accuracy, prepare_map, single_source_metrics)
 from .model import NoSSLNet, load_network, sound_map
 import matplotlib.colors as mcolors
-from .plots import object_colors, plt, subplots
+import matplotlib.pyplot as plt
+from .plots import object_colors, subplots
 from .samples import SceneDataset
 
 # %% ../nbs/10_evaluate.ipynb #ev005

@@ -29,7 +29,8 @@ from .evaluate import Prediction, _draw_boxes, _fail, _overlay, frame_tiles, gro
 from .ioi import IOIResult
 from .metrics import _tile_slices, binarize, prepare_map
 from .model import SHIPPED, load_network
-from .plots import object_colors, plt, subplots
+import matplotlib.pyplot as plt
+from .plots import object_colors, subplots
 from .samples import mux_video
 
 # %% ../nbs/12_localize.ipynb #lo-model

@@ -6,7 +6,6 @@
 __all__ = ['subplots', 'show_maps', 'object_colors', 'label_image']
 
 # %% ../nbs/13_plots.ipynb #86db7c1f
-import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 import numpy as np
 import seaborn as sns

@@ -95,3 +95,19 @@ def test_shipped_model_counts_the_notebooks_duet_and_trio():
         s = collate([SceneDataset(i + 1, sources, frame_size=cfg["frame_size"], seed=31)[i]])
         p = predict(net, s["frame"], LogSpectrogram()(s["audio"]), tau1=cfg["tau1"], tau2=cfg["tau2"], **method_settings(cfg))
         assert int(p.K[0]) == want, (sources, int(p.K[0]))
+
+
+def test_the_code_passes_the_house_linter():
+    "ruff.toml's rules (pyflakes) on the library, the tests and the benchmarks, as .ci/run checks them."
+    import shutil, subprocess
+    ruff = shutil.which("ruff")
+    assert ruff, "ruff is a dev requirement: pip install -e '.[dev]'"
+    r = subprocess.run([ruff, "check", "nossl_nb", "tests", "benchmarks"], cwd=ROOT, capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout[-3000:]
+    assert "ruff check nossl_nb tests benchmarks" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_nbdev_never_overwrites_the_hand_written_readme():
+    import configparser
+    cfg = configparser.ConfigParser(); cfg.read(ROOT / "settings.ini")
+    assert not (ROOT / "nbs" / cfg["DEFAULT"]["readme_nb"]).exists()
