@@ -175,3 +175,27 @@ def test_options_train_a_step(option, tmp_path):
     if "backbone" in option:
         assert any(k.startswith("head.") for k in moved) and not any(k.startswith("visual.") for k in moved)  # frozen trunk
 
+
+
+def test_osc_gradients_reach_the_encoders_only_after_the_switch(tmp_path, monkeypatch):
+    "Before osc_start_epoch the step's loss is L_avc alone (λ2 = 0); from it on, L_osc's gradients reach the network."
+    import nossl_nb.train as T
+    from nossl_nb.data import LogSpectrogram, collate
+    from nossl_nb.samples import SceneDataset
+    cfg = resolve_config("samples", **TINY, device="cpu", channels_last=False)
+    net, frontend = initial_network(cfg), LogSpectrogram()
+    batch = collate([SceneDataset(4, "duet", frame_size=cfg.frame_size, seed=5)[i] for i in range(4)])
+    def audio_grads(loss):
+        net.zero_grad(); loss.backward()
+        return torch.cat([p.grad.flatten() for n, p in net.named_parameters() if n.startswith("audio.") and p.grad is not None])
+    off = T.forward_batch(net, frontend, batch, cfg, torch.device("cpu"), osc_on=False)
+    assert torch.equal(off["loss"], off["avc"]) and off["osc"] > 0  # L_osc is computed, and weighted 0
+    g_off = audio_grads(off["loss"])
+    on = T.forward_batch(net, frontend, batch, cfg, torch.device("cpu"), osc_on=True)
+    g_avc = audio_grads(T.forward_batch(net, frontend, batch, cfg, torch.device("cpu"), osc_on=False)["loss"])
+    assert torch.allclose(g_off, g_avc) and not torch.allclose(audio_grads(on["loss"]), g_avc, atol=1e-6)
+    seen = []  # and train() switches at the epoch it is told
+    real = T.forward_batch
+    monkeypatch.setattr(T, "forward_batch", lambda *a, osc_on, **k: seen.append(osc_on) or real(*a, osc_on=osc_on, **k))
+    train(resolve_config("samples", **TINY, epochs=2, max_steps=1, osc_start_epoch=1, device="cpu", out_dir=str(tmp_path)), quiet=True)
+    assert seen == [False, True]
