@@ -21,7 +21,7 @@ from tqdm.auto import tqdm
 
 from .clustering import n_objects
 from .data import LogSpectrogram, collate, clip_list, RandomMixtures
-from .evaluate import evaluate, format_table, load_test_set, predict, scene_figure
+from .evaluate import PAPER_T6, evaluate, format_table, load_test_set, predict, scene_figure
 from .model import NoSSLNet
 from .osc import method_losses
 from .samples import SceneDataset, load_assets
@@ -300,13 +300,14 @@ def train(
     step_times = []
     shown = collate([buckets[0][i] for i in range(min(4, len(buckets[0])))])  # the same scenes drawn after every epoch
     for epoch in range(start, cfg.epochs):
-        torch.manual_seed(cfg.seed * 100_003 + epoch)  # everything random in an epoch depends on (seed, epoch) only
+        epoch_seed = cfg.seed * 100_003 + epoch + 1_000_003 * rank  # everything random in an epoch depends on (seed, epoch, rank) only
+        torch.manual_seed(epoch_seed)  # each rank augments its own share differently
         if assets is not None: buckets = train_buckets(cfg, epoch, assets)  # fresh generated scenes every epoch
         sampler = BucketBatchSampler([len(b) for b in buckets], cfg.batch_size, cfg.seed, rank, world)
         sampler.set_epoch(epoch)
         loader = DataLoader(torch.utils.data.ConcatDataset(buckets), batch_sampler=sampler, collate_fn=collate,
                             num_workers=cfg.num_workers, pin_memory=device.type == "cuda",
-                            generator=torch.Generator().manual_seed(cfg.seed * 100_003 + epoch),
+                            generator=torch.Generator().manual_seed(epoch_seed),
                             persistent_workers=False)
         if len(sampler) == 0: raise ValueError(f"the training set has fewer scenes than one batch of {cfg.batch_size}")
         model.train(); sums, count = {"loss": 0., "avc": 0., "osc": 0., "objects": 0.}, 0
@@ -368,14 +369,14 @@ def epoch_figures(net, frontend, batch, cfg, device, folder, epoch):
 
 # %% ../nbs/09_train.ipynb #0ae131ff
 def cost_report(net, frontend, cfg, device, step_times):
-    "Seconds per iteration (median of the run's steps), inference seconds per image, parameters."
+    "Seconds per iteration (median of the run's steps), inference seconds per image (`predict` at batch 1), parameters."
     net.eval()
     frames = torch.randn(1, 3, cfg.frame_size, cfg.frame_size * (2 if "duet" in cfg.train_set else 1), device=device)
     audio = torch.randn(1, 48000, device=device)
     with torch.no_grad():
         for i in range(4):  # the first run warms up
             if i == 1: t0 = time.perf_counter()
-            method_losses(*net(frames, frontend(audio)), **cfg.method_kwargs())
+            predict(net, frames, frontend(audio), tau1=cfg.tau1, tau2=cfg.tau2, **cfg.predict_kwargs())
         if device.type == "cuda": torch.cuda.synchronize()
         infer = (time.perf_counter() - t0) / 3
     net.train()
@@ -383,7 +384,7 @@ def cost_report(net, frontend, cfg, device, step_times):
     return {"s_per_iter": st[len(st) // 2] if st else None, "batch_size": cfg.batch_size, "inference_s_per_image": infer,
             "params_M": n_params(net) / 1e6, "peak_memory_GiB": peak_memory(device),
             "device": str(device) if device.type == "cpu" else torch.cuda.get_device_name(device),
-            "paper": {"s_per_iter": 0.45, "inference_s_per_image": 0.027, "params_M": 38.5, "device": "RTX 4090"}}
+            "paper": dict(zip(("s_per_iter", "inference_s_per_image", "params_M"), PAPER_T6["paper"]), device="RTX 4090")}
 
 def peak_memory(device) -> float:
     "Peak GPU memory allocated by tensors (CUDA), or the process's peak resident memory (CPU), in GiB."
@@ -412,6 +413,8 @@ def main(
     if given.show: return print(json.dumps(asdict(cfg), indent=1))
     try: train(cfg)
     except (FileNotFoundError, ValueError, RuntimeError) as e: sys.exit(f"error: {e}")
+    finally:
+        if dist.is_initialized(): dist.destroy_process_group()  # torchrun: every rank leaves the group cleanly
 
 # %% ../nbs/09_train.ipynb #96c49fd0
 #| eval: false
