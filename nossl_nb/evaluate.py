@@ -20,12 +20,12 @@ from matplotlib.patches import Rectangle
 from torch.utils.data import DataLoader, Subset
 from tqdm.auto import tqdm
 
-from .clustering import group_batch, n_objects, object_maps
+from .clustering import TAU1, TAU2, group_batch, n_objects, object_maps
 from .data import DataError, LogSpectrogram, boxes_to_mask, MissingDataError, collate, denormalize, music, vggss, vggsound_mix
-from .ioi import IOIResult, ioi
+from .ioi import EPS, IOIResult, ioi
 from .metrics import (_tile_of, count_confusion, iou_ceiling, match_objects, multi_source_metrics,
                               pointing_accuracy, prepare_map, single_source_metrics)
-from .model import NoSSLNet, load_network, sound_map
+from .model import ALPHA, MARGIN, OMEGA, NoSSLNet, load_network, sound_map
 import matplotlib.colors as mcolors
 import matplotlib.pyplot as plt
 from .plots import object_colors, subplots
@@ -43,8 +43,8 @@ class Prediction(NamedTuple):
 def group_objects(
     S_v:torch.Tensor, # B×h×w sound map
     r:IOIResult, # IOI's result for the same batch
-    tau1:float=0.7, # §3.4: drop a seed whose cosine with E_n exceeds τ1
-    tau2:float=0.6, # §3.4: link two seeds whose cosine exceeds τ2
+    tau1:float=TAU1, # §3.4: drop a seed whose cosine with E_n exceeds τ1
+    tau2:float=TAU2, # §3.4: link two seeds whose cosine exceeds τ2
 )->Prediction:
     "§3.4 on an IOI result: the one step of the method that depends on τ."
     labels = group_batch(r.seeds, r.valid, r.E_n, tau1, tau2)  # B×T
@@ -55,12 +55,14 @@ def predict(
     net:NoSSLNet, # the two-stream network
     frames:torch.Tensor, # B×3×H×W ImageNet-normalised frames
     spectrograms:torch.Tensor, # B×1×F×T log spectrograms
-    alpha:float=0.65, omega:float=0.03, # Eq. 2's threshold and temperature (E_n's background)
-    eps:float=0.1, # Alg. 1's ε: stop when no cell of S_v is above it
+    alpha:float=ALPHA, # Eq. 2's threshold (E_n's background)
+    omega:float=OMEGA, # Eq. 2's temperature
+    eps:float=EPS, # Alg. 1's ε: stop when no cell of S_v is above it
     region:str="l2", # Alg. 1's region test: "l2" (official code) or "inner" (the paper's text)
-    tau1:float=0.7, tau2:float=0.6, # §3.4 thresholds
+    tau1:float=TAU1, # §3.4: drop a seed whose cosine with E_n exceeds τ1
+    tau2:float=TAU2, # §3.4: link two seeds whose cosine exceeds τ2
     t_max:int=None, # IOI iteration cap (default h·w)
-    margin:float=0.25, # trimap gap below α for E_n
+    margin:float=MARGIN, # trimap gap below α for E_n
 )->Prediction:
     "The method at test time on one batch: $S_v$, IOI, objects and their number; `net` is run in eval mode."
     was_training = net.training
@@ -196,7 +198,7 @@ def evaluate(
     batch_size:int=32, # scenes per forward pass
     num_workers:int=0, # DataLoader workers reading the scenes
     device="cpu", # where the network and the audio front end run
-    taus=((0.7, 0.6),), # (τ1, τ2) cells to score, all from one pass; the first is the main result
+    taus=((TAU1, TAU2),), # (τ1, τ2) cells to score, all from one pass; the first is the main result
     frontend=None, # waveforms → B×1×F×T spectrograms (default `data.LogSpectrogram()`)
     progress:bool=True, # show a progress bar
     figures_dir=None, # where to save `scene_figure`s of the first scenes (first τ cell); None: no figures
@@ -389,7 +391,7 @@ def main(
         except (FileNotFoundError, ValueError) as e: _fail(e)
         config, label = ckpt.get("config", {}), "ours"
     method_kw = method_settings(config)
-    taus = [(t1, t2) for t1 in (tau1 or [config.get("tau1", 0.7)]) for t2 in (tau2 or [config.get("tau2", 0.6)])]
+    taus = [(t1, t2) for t1 in (tau1 or [config.get("tau1", TAU1)]) for t2 in (tau2 or [config.get("tau2", TAU2)])]
     try:
         ds = load_test_set(dataset, data_root, n, frame_size or config.get("frame_size", 224), seed, require_complete)
         out = Path(out or f"runs/evaluate/{dataset}")

@@ -26,6 +26,7 @@ from tqdm.auto import tqdm
 from .data import (CLIP_SECONDS, IMAGE_EXTS, N_SAMPLES, SR, VIDEO_EXTS, DataError, LogSpectrogram,
                            MissingDataError, audio_window, load_audio, load_frame, normalize)
 from .evaluate import Prediction, _draw_boxes, _fail, _overlay, frame_tiles, group_objects, method_settings, predict
+from .clustering import TAU1, TAU2
 from .ioi import IOIResult
 from .metrics import _tile_slices, binarize, prepare_map
 from .model import SHIPPED, load_network
@@ -47,7 +48,7 @@ def load_model(
     try: net, ckpt = load_network(path)
     except ValueError as e:
         raise DataError(f"{e}; pass a checkpoint written by `python -m nossl_nb.train` with --checkpoint CKPT") from None
-    config = {"frame_size": 224, "tau1": 0.7, "tau2": 0.6, **(ckpt.get("config") or {}), "checkpoint": str(path)}
+    config = {"frame_size": 224, "tau1": TAU1, "tau2": TAU2, **(ckpt.get("config") or {}), "checkpoint": str(path)}
     return net.to(device).eval(), config
 
 def untrained_checkpoint(

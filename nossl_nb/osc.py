@@ -9,10 +9,10 @@ __all__ = ['osc_reference', 'osc_loss', 'method_losses']
 import torch
 import torch.nn.functional as F
 
-from .avc import avc_loss
-from .clustering import group_batch
-from .ioi import ioi
-from .model import sound_map_all
+from .avc import TEMPERATURE, avc_loss
+from .clustering import TAU1, TAU2, group_batch
+from .ioi import EPS, ioi
+from .model import ALPHA, MARGIN, OMEGA, sound_map_all
 
 # %% ../nbs/07_osc_loss.ipynb #40171bb4
 def osc_reference(
@@ -60,14 +60,16 @@ def osc_loss(
 def method_losses(
     F_v:torch.Tensor, # B×c×h×w visual features
     l_a:torch.Tensor, # B×c audio features
-    alpha:float=0.65, omega:float=0.03, # the mask of Eq. 2
-    margin:float=0.25, # trimap gap (hard negatives, E_n)
-    temperature:float=0.07, # AVC logits temperature
+    alpha:float=ALPHA, # the mask's threshold α (Eq. 2)
+    omega:float=OMEGA, # the mask's temperature ω (Eq. 2)
+    margin:float=MARGIN, # trimap gap (hard negatives, E_n)
+    temperature:float=TEMPERATURE, # AVC logits temperature
     avc_form:str="lvs", # "lvs" or "eq3"
-    eps:float=0.1, # IOI's stopping threshold ε
+    eps:float=EPS, # IOI's stopping threshold ε
     region:str="l2", # IOI's region test
     t_max:int=None, # IOI iteration cap
-    tau1:float=0.7, tau2:float=0.6, # §3.4 thresholds
+    tau1:float=TAU1, # §3.4: drop a seed whose cosine with E_n exceeds τ1
+    tau2:float=TAU2, # §3.4: link two seeds whose cosine exceeds τ2
     lambda_avc:float=1., lambda_osc:float=1., # λ1, λ2 of Eq. 5
     osc_reduction:str="paper", # how Eq. 4 averages
 ):

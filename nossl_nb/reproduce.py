@@ -18,6 +18,7 @@ import torch.nn.functional as F
 from .data import LogSpectrogram, boxes_to_cells, mix
 from .evaluate import (PAPER_T3, PAPER_T6, PAPER_TAU, SAMPLES_SEED, _batches, evaluate, format_table, frame_tiles, group_objects,
                                load_test_set, method_settings, predict)
+from .clustering import TAU1, TAU2
 from .ioi import ioi
 from .model import SHIPPED, load_network, sound_map
 from .samples import SceneDataset
@@ -135,7 +136,7 @@ def run_table(
         net, ck = row_model(row, scale, data_root, root, retrain, quiet, **train_overrides)
         cfg = ck.get("config", {})
         out = {"label": row.label, "preset": row.preset, "overrides": row.overrides, "cost": ck.get("cost"), "results": {}}
-        taus = row.taus or [(cfg.get("tau1", 0.7), cfg.get("tau2", 0.6))]
+        taus = row.taus or [(cfg.get("tau1", TAU1), cfg.get("tau2", TAU2))]
         for name in row.test_sets:
             ds = load_test_set(name, data_root, n, cfg.get("frame_size", 224))
             out["results"][name] = evaluate(net, ds, device=device, taus=taus, progress=not quiet, **method_settings(cfg))
@@ -232,8 +233,8 @@ def oracle_counts(
     n:int=96, # generated scenes of each size (single, duet, trio)
     size:int=128, # tile side in pixels
     seed:int=SAMPLES_SEED, # seed of the scenes
-    tau1:float=0.7, # §3.4's background threshold
-    tau2:float=0.6, # §3.4's merge threshold
+    tau1:float=TAU1, # §3.4's background threshold
+    tau2:float=TAU2, # §3.4's merge threshold
     **method_kw, # `ioi`'s settings (eps, alpha, region, …): use the checkpoint's `method_settings`
 )->dict: # {"trained" | "oracle": {sources: counting accuracy in %}}
     "Counting with the trained audio, and with an oracle audio: the normalised sum of each sounding object's mean visual feature."

@@ -19,10 +19,12 @@ from fastcore.docments import docments
 from torch.utils.data import DataLoader, Sampler
 from tqdm.auto import tqdm
 
-from .clustering import n_objects
+from .avc import TEMPERATURE
+from .clustering import TAU1, TAU2, n_objects
 from .data import LogSpectrogram, collate, clip_list, RandomMixtures
-from .evaluate import PAPER_T6, evaluate, format_table, load_test_set, predict, scene_figure
-from .model import NoSSLNet
+from .evaluate import PAPER_T6, evaluate, format_table, load_test_set, method_settings, predict, scene_figure
+from .ioi import EPS
+from .model import ALPHA, MARGIN, OMEGA, NoSSLNet
 from .osc import method_losses
 from .samples import SceneDataset, load_assets
 
@@ -58,15 +60,15 @@ class TrainConfig:
     beta2: float = 0.999
     weight_decay: float = 0.0
     # the method
-    alpha: float = 0.65  # mask threshold (Eq. 2)
-    omega: float = 0.03  # mask temperature (Eq. 2)
-    margin: float = 0.25  # trimap gap (LVS hard negatives, E_n)
-    temperature: float = 0.07  # AVC logits temperature
+    alpha: float = ALPHA  # mask threshold (Eq. 2)
+    omega: float = OMEGA  # mask temperature (Eq. 2)
+    margin: float = MARGIN  # trimap gap (LVS hard negatives, E_n)
+    temperature: float = TEMPERATURE  # AVC logits temperature
     avc_form: str = "lvs"  # "lvs" (implementation) or "eq3" (the equation)
-    eps: float = 0.1  # IOI stopping threshold ε
+    eps: float = EPS  # IOI stopping threshold ε
     region: str = "l2"  # IOI region test: "l2" (official) or "inner" (paper's text)
-    tau1: float = 0.7  # §3.4 background threshold
-    tau2: float = 0.6  # §3.4 merge threshold
+    tau1: float = TAU1  # §3.4 background threshold
+    tau2: float = TAU2  # §3.4 merge threshold
     lambda_avc: float = 1.0  # λ1 of Eq. 5 (0: Table 3's OSC-only row)
     lambda_osc: float = 1.0  # λ2 of Eq. 5 (0: Table 3's AVC-only row)
     osc_start_epoch: int = 0  # train with L_avc alone before this epoch (the official code's unused `object_loss_step`; not when λ1 = 0)
@@ -83,8 +85,8 @@ class TrainConfig:
     max_steps: int = 0  # stop an epoch after this many steps (0: the whole epoch; for smoke tests)
 
     def predict_kwargs(self):
-        "The method's settings at test time (`10_evaluate`'s `predict`)."
-        return dict(alpha=self.alpha, omega=self.omega, margin=self.margin, eps=self.eps, region=self.region)
+        "The method's settings at test time (`10_evaluate`'s `predict`): the same `method_settings` a checkpoint's config gives."
+        return method_settings(asdict(self))
 
     def method_kwargs(self):
         "The arguments of `method_losses` (Eq. 5)."

@@ -111,3 +111,10 @@ def test_nbdev_never_overwrites_the_hand_written_readme():
     import configparser
     cfg = configparser.ConfigParser(); cfg.read(ROOT / "settings.ini")
     assert not (ROOT / "nbs" / cfg["DEFAULT"]["readme_nb"]).exists()
+
+
+def test_the_method_defaults_live_in_one_place():
+    "α, ω, the margin, the temperature, ε, τ1 and τ2 are written once (model, avc, ioi, clustering); signatures name them."
+    pattern = re.compile(r"\b(alpha|omega|margin|temperature|eps|tau1|tau2)\s*:\s*float\s*=\s*[0-9.]+")
+    offenders = [f"{p.name}: {m.group(0)}" for p in (ROOT / "nossl_nb").glob("*.py") for m in pattern.finditer(p.read_text())]
+    assert not offenders, offenders
