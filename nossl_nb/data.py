@@ -5,9 +5,9 @@
 # %% auto #0
 __all__ = ['SR', 'CLIP_SECONDS', 'N_SAMPLES', 'FRAME_SIZE', 'IMAGENET_MEAN', 'IMAGENET_STD', 'IMAGE_EXTS', 'AUDIO_EXTS',
            'VIDEO_EXTS', 'METADATA', 'DataError', 'MissingDataError', 'load_audio', 'audio_window', 'LogSpectrogram',
-           'load_frame', 'frame_transform', 'normalize', 'denormalize', 'norm_boxes', 'boxes_to_mask', 'boxes_to_cells',
-           'Clip', 'load_clip', 'show_sample', 'mix', 'collate', 'AVDataset', 'find_meta', 'Layout', 'build_dataset',
-           'music', 'vggss', 'vggsound_mix', 'clip_list', 'RandomMixtures']
+           'video_frame', 'load_frame', 'frame_transform', 'normalize', 'denormalize', 'norm_boxes', 'boxes_to_mask',
+           'boxes_to_cells', 'Clip', 'load_clip', 'show_sample', 'mix', 'collate', 'AVDataset', 'scan_folder',
+           'find_meta', 'Layout', 'build_dataset', 'music', 'vggss', 'vggsound_mix', 'clip_list', 'RandomMixtures']
 
 # %% ../nbs/01_audio_visual_data.ipynb #imports
 import csv, functools, importlib.resources, json, math, os, warnings
@@ -97,7 +97,7 @@ class LogSpectrogram(nn.Module):
         return logspec.mean(1, keepdim=True) if audio.ndim == 3 else logspec[:, None]
 
 # %% ../nbs/01_audio_visual_data.ipynb #load-frame
-def _video_frame(path, # a video file
+def video_frame(path, # a video file
                  at=None, # seconds from the start; None: the middle
                 ) -> Image.Image:
     "The first frame at or after `at` (the last one if the video ends before), as a PIL image."
@@ -116,7 +116,7 @@ def load_frame(path, # a .jpg/.png image or a video
     "An image file, or the centre frame of a video."
     path = Path(path)
     try:
-        if path.suffix.lower() in VIDEO_EXTS: return _video_frame(path).convert("RGB")
+        if path.suffix.lower() in VIDEO_EXTS: return video_frame(path).convert("RGB")
         with Image.open(path) as im: return im.convert("RGB")
     except (OSError, ValueError, av.FFmpegError) as e:
         if isinstance(e, DataError): raise
@@ -280,7 +280,7 @@ class AVDataset(Dataset):
         raise DataError(f"no readable scene in this dataset ({len(self)} scenes); check the files")
 
 # %% ../nbs/01_audio_visual_data.ipynb #layout
-def _scan(folder, exts):
+def scan_folder(folder, exts):
     "stem → path of the files in `folder` with one of `exts` (none if the folder is missing)"
     if not folder.is_dir(): return {}
     return {Path(e.name).stem: Path(e.path) for e in os.scandir(folder) if Path(e.name).suffix.lower() in exts}
@@ -299,7 +299,7 @@ class Layout:
     def __init__(self, root): # the folder that holds frames/ and audio/ (or video/)
         self.root = Path(root)
         if not self.root.is_dir(): raise MissingDataError(f"{root}: dataset folder not found; download the data and pass the folder that holds frames/ and audio/")
-        self.frames, self.audio, self.video = (_scan(self.root/d, e) for d, e in (("frames", IMAGE_EXTS), ("audio", AUDIO_EXTS), ("video", VIDEO_EXTS)))
+        self.frames, self.audio, self.video = (scan_folder(self.root/d, e) for d, e in (("frames", IMAGE_EXTS), ("audio", AUDIO_EXTS), ("video", VIDEO_EXTS)))
         if not (self.frames or self.video): raise MissingDataError(f"{self.root/'frames'}: no frames/*.jpg|png (or video/*.mp4) under the dataset folder; extract the centre frames there")
 
     def clip(self,

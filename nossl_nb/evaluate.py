@@ -4,8 +4,9 @@
 
 # %% auto #0
 __all__ = ['METHOD_KEYS', 'PAPER', 'PAPER_TAU', 'PAPER_T3', 'PAPER_T6', 'DATASETS', 'COLUMNS', 'SAMPLES_SEED', 'Prediction',
-           'group_objects', 'predict', 'method_settings', 'frame_tiles', 'scene_figure', 'centre_prior', 'random_maps',
-           'score_scenes', 'evaluate', 'format_table', 'load_test_set', 'main']
+           'group_objects', 'predict', 'method_settings', 'map_over_frame', 'draw_boxes', 'frame_tiles', 'scene_figure',
+           'centre_prior', 'random_maps', 'same_size_batches', 'score_scenes', 'evaluate', 'format_table',
+           'load_test_set', 'dashed_to_underscored', 'fail', 'main']
 
 # %% ../nbs/10_evaluate.ipynb #ev002
 import json, re, sys, warnings
@@ -23,7 +24,7 @@ from tqdm.auto import tqdm
 from .clustering import TAU1, TAU2, group_batch, n_objects, object_maps
 from .data import DataError, LogSpectrogram, boxes_to_mask, MissingDataError, collate, denormalize, music, vggss, vggsound_mix
 from .ioi import EPS, IOIResult, ioi
-from .metrics import (_tile_of, count_confusion, iou_ceiling, match_objects, multi_source_metrics,
+from .metrics import (tile_of, count_confusion, iou_ceiling, match_objects, multi_source_metrics,
                               pointing_accuracy, prepare_map, single_source_metrics)
 from .model import ALPHA, MARGIN, OMEGA, NoSSLNet, load_network, sound_map
 import matplotlib.colors as mcolors
@@ -81,13 +82,13 @@ def method_settings(
     return {k: config[k] for k in METHOD_KEYS if config.get(k) is not None}
 
 # %% ../nbs/10_evaluate.ipynb #ev010
-def _overlay(ax, frame_rgb, m, cmap):
+def map_over_frame(ax, frame_rgb, m, cmap):
     "A [0, 1] map over a faded frame."
     H, W = frame_rgb.shape[:2]
     ax.imshow(frame_rgb * 0.55 + 0.45)  # faded, so the map stands out
     ax.imshow(m, cmap=cmap, vmin=0, vmax=1, alpha=0.75, extent=(0, W, H, 0), interpolation="bilinear")
 
-def _draw_boxes(ax, boxes, color, **kw):
+def draw_boxes(ax, boxes, color, **kw):
     "Pixel xyxy boxes as rectangles (`kw`: line style)."
     for x1, y1, x2, y2 in np.asarray(boxes, dtype=float).reshape(-1, 4):
         ax.add_patch(Rectangle((x1, y1), x2 - x1, y2 - y1, fill=False, lw=2, ec=color, **kw))
@@ -116,12 +117,12 @@ def scene_figure(
     fig, axs = subplots(1, 2 + len(maps), figsize=(size * W / H * (2 + len(maps)) + 0.2, size + 0.5), squeeze=False)
     axs = axs[0]
     axs[0].imshow(rgb); axs[0].set_title(f"{len(boxes)} sounding source{'s' * (len(boxes) != 1)}", fontsize=9)
-    for b in boxes: _draw_boxes(axs[0], b, "white", ls="--")
-    _overlay(axs[1], rgb, prepare_map(S_v, H, W, tiles), "magma")
+    for b in boxes: draw_boxes(axs[0], b, "white", ls="--")
+    map_over_frame(axs[1], rgb, prepare_map(S_v, H, W, tiles), "magma")
     axs[1].set_title(f"$S_v$ (max cosine {float(np.max(np.asarray(S_v, dtype=float))):.2f})", fontsize=9)
     for ax, m, c, i in zip(axs[2:], maps, colors, match):
-        _overlay(ax, rgb, prepare_map(m, H, W, tiles), mcolors.LinearSegmentedColormap.from_list("o", [(*c, 0.0), (*c, 1.0)]))
-        if i >= 0: _draw_boxes(ax, boxes[i], c)
+        map_over_frame(ax, rgb, prepare_map(m, H, W, tiles), mcolors.LinearSegmentedColormap.from_list("o", [(*c, 0.0), (*c, 1.0)]))
+        if i >= 0: draw_boxes(ax, boxes[i], c)
         ax.set_title("surplus object" if i < 0 else f"object → source {i}", fontsize=9, color=c)
     for ax in axs: ax.set_axis_off()
     fig.suptitle(title or f"{len(boxes)} source(s), {len(maps)} object(s) found", fontsize=10)
@@ -152,7 +153,7 @@ def random_maps(
     return torch.rand(n, h, w, generator=torch.Generator().manual_seed(seed))
 
 # %% ../nbs/10_evaluate.ipynb #ev019
-def _batches(dataset, batch_size, num_workers):
+def same_size_batches(dataset, batch_size, num_workers):
     "Batches of scenes of equal frame size (mixed sets have 1–3 tiles), in data set order as far as sizes allow."
     pending = {}
     for s in DataLoader(dataset, batch_size=None, num_workers=num_workers):
@@ -187,7 +188,7 @@ def _ceilings(scenes):
     for s in scenes:
         for b in s["boxes"]:
             G = boxes_to_mask(b, *s["size"])
-            out.append(float(iou_ceiling(G[_tile_of(G, s["tiles"])])[0]))
+            out.append(float(iou_ceiling(G[tile_of(G, s["tiles"])])[0]))
     return np.array(out)
 
 # %% ../nbs/10_evaluate.ipynb #ev020
@@ -212,7 +213,7 @@ def evaluate(
     if figures_dir is not None: Path(figures_dir).mkdir(parents=True, exist_ok=True)
     scenes, objects = [], [[] for _ in taus]  # objects[t][i]: scene i's K×h×w object maps at cell t
     bar = tqdm(total=len(dataset), desc="evaluate", unit="scene", disable=not progress)
-    for b in _batches(dataset, batch_size, num_workers):
+    for b in same_size_batches(dataset, batch_size, num_workers):
         frames = b["frame"].to(device)  # B×3×H×W
         p = predict(net, frames, frontend(b["audio"].to(device)), tau1=taus[0][0], tau2=taus[0][1], **method_kw)
         cells = [p] + [group_objects(p.S_v, p.ioi, t1, t2) for t1, t2 in taus[1:]]  # τ only regroups the seeds
@@ -356,10 +357,10 @@ def load_test_set(
     return ds if n is None else Subset(ds, range(min(n, len(ds))))
 
 # %% ../nbs/10_evaluate.ipynb #ev035
-def _dashed_to_underscored(argv): return [re.sub(r"(?<=\w)-(?=\w)", "_", a) if a.startswith("--") else a for a in argv]
-if __name__ == "__main__": sys.argv[1:] = _dashed_to_underscored(sys.argv[1:])  # only rewrites options, before fastcore parses them
+def dashed_to_underscored(argv): return [re.sub(r"(?<=\w)-(?=\w)", "_", a) if a.startswith("--") else a for a in argv]
+if __name__ == "__main__": sys.argv[1:] = dashed_to_underscored(sys.argv[1:])  # only rewrites options, before fastcore parses them
 
-def _fail(msg): sys.exit(f"error: {' '.join(str(msg).split())}")  # one line on stderr, exit status 1
+def fail(msg): sys.exit(f"error: {' '.join(str(msg).split())}")  # one line on stderr, exit status 1
 
 @call_parse
 def main(
@@ -382,13 +383,13 @@ def main(
     "Evaluate a checkpoint on a test set: the paper's table with the paper's row beside ours, JSON and figures."
     device = device or ("cuda" if torch.cuda.is_available() else "cpu")
     if checkpoint is None:
-        if not dataset.startswith("samples"): _fail(f"--dataset {dataset} needs --checkpoint CKPT (an untrained network is only evaluated on samples-*)")
+        if not dataset.startswith("samples"): fail(f"--dataset {dataset} needs --checkpoint CKPT (an untrained network is only evaluated on samples-*)")
         torch.manual_seed(seed)
         net, config, label = NoSSLNet(width=0.25), {"frame_size": 128}, "ours (untrained)"
         print("No --checkpoint: evaluating an UNTRAINED network (width 0.25, 128-px tiles): a floor to compare a trained model with, not a result.")
     else:
         try: net, ckpt = load_network(checkpoint)
-        except (FileNotFoundError, ValueError) as e: _fail(e)
+        except (FileNotFoundError, ValueError) as e: fail(e)
         config, label = ckpt.get("config", {}), "ours"
     method_kw = method_settings(config)
     taus = [(t1, t2) for t1 in (tau1 or [config.get("tau1", TAU1)]) for t2 in (tau2 or [config.get("tau2", TAU2)])]
@@ -397,7 +398,7 @@ def main(
         out = Path(out or f"runs/evaluate/{dataset}")
         results = evaluate(net, ds, batch_size=batch_size, num_workers=num_workers, device=device, taus=taus,
                            progress=not quiet, figures_dir=out/"figures", n_figures=n_figures, **method_kw)
-    except (MissingDataError, DataError) as e: _fail(e)
+    except (MissingDataError, DataError) as e: fail(e)
     table = format_table(results, dataset, label)
     print(table)
     results |= {"dataset": dataset, "checkpoint": checkpoint, "method": method_kw}

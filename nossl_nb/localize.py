@@ -25,10 +25,10 @@ from tqdm.auto import tqdm
 
 from .data import (CLIP_SECONDS, IMAGE_EXTS, N_SAMPLES, SR, VIDEO_EXTS, DataError, LogSpectrogram,
                            MissingDataError, audio_window, load_audio, load_frame, normalize)
-from .evaluate import Prediction, _draw_boxes, _fail, _overlay, frame_tiles, group_objects, method_settings, predict
+from .evaluate import Prediction, draw_boxes, fail, map_over_frame, frame_tiles, group_objects, method_settings, predict
 from .clustering import TAU1, TAU2
 from .ioi import IOIResult
-from .metrics import _tile_slices, binarize, prepare_map
+from .metrics import binarize, prepare_map, tile_grid, tile_slices
 from .model import SHIPPED, load_network
 import matplotlib.pyplot as plt
 from .plots import object_colors, subplots
@@ -160,15 +160,13 @@ def read_window(
     return Window(picture, window, start, duration)
 
 # %% ../nbs/12_localize.ipynb #lo-model-run
-def _grid(tiles): return (1, int(tiles)) if np.isscalar(tiles) else tuple(int(t) for t in tiles)
-
 def model_frame(
     image:Image.Image, # RGB frame at any size
     frame_size:int, # the network's tile side (the checkpoint's `frame_size`)
     tiles=None, # (rows, cols) or n side by side; default `evaluate.frame_tiles`: one tile unless the frame is 2+ squares
 )->tuple: # (3×H×W ImageNet-normalised frame, (rows, cols))
     "The network's view of a frame: resized to tiles of `frame_size` pixels, ImageNet-normalised."
-    rows, cols = _grid(tiles or frame_tiles(image.height, image.width))
+    rows, cols = tile_grid(tiles or frame_tiles(image.height, image.width))
     rgb = np.asarray(image.convert("RGB").resize((cols * frame_size, rows * frame_size), Image.BILINEAR), np.float32) / 255
     return normalize(torch.from_numpy(rgb).permute(2, 0, 1)), (rows, cols)
 
@@ -213,13 +211,13 @@ def object_box(
     tiles=1, # (rows, cols) or n side by side
 )->tuple: # ([x1, y1, x2, y2] pixels of the H×W frame, or None; the tile it lies on)
     "The box evaluation would draw: the map on its tile (where it peaks), min-max normalised, binarised at the median; the box bounds the largest connected part."
-    slices = _tile_slices(H, W, _grid(tiles))
+    slices = tile_slices(H, W, tile_grid(tiles))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # a constant map (an untrained network) has no box: said by `None`
         peak = np.unravel_index(np.argmax(prepare_map(m, H, W)), (H, W))
         tile = next(i for i, (ys, xs) in enumerate(slices) if ys.start <= peak[0] < ys.stop and xs.start <= peak[1] < xs.stop)
         ys, xs = slices[tile]
-        P = binarize(prepare_map(m, H, W, _grid(tiles))[ys, xs])  # h_t×w_t, 0/1
+        P = binarize(prepare_map(m, H, W, tile_grid(tiles))[ys, xs])  # h_t×w_t, 0/1
     parts, n = ndimage.label(P)
     if n == 0: return None, tile
     py, px = np.nonzero(parts == 1 + np.argmax(np.bincount(parts.ravel())[1:]))
@@ -266,12 +264,12 @@ def localization_figure(
     axs = axs[0]
     axs[0].imshow(rgb); axs[0].set_title("frame", fontsize=9)
     for o, c in zip(objs, colors):
-        if o["box"]: _draw_boxes(axs[0], o["box"], c)
+        if o["box"]: draw_boxes(axs[0], o["box"], c)
     S_v = loc.pred.S_v[0]
-    _overlay(axs[1], rgb, _unit(S_v), "magma"); axs[1].set_title(f"$S_v$ (max cosine {float(S_v.max()):.2f})", fontsize=9)
+    map_over_frame(axs[1], rgb, _unit(S_v), "magma"); axs[1].set_title(f"$S_v$ (max cosine {float(S_v.max()):.2f})", fontsize=9)
     for k, (ax, o, c) in enumerate(zip(axs[2:], objs, colors)):
-        _overlay(ax, rgb, _unit(o["map"]), mcolors.LinearSegmentedColormap.from_list("o", [(*c, 0.0), (*c, 1.0)]))
-        if o["box"]: _draw_boxes(ax, o["box"], c)
+        map_over_frame(ax, rgb, _unit(o["map"]), mcolors.LinearSegmentedColormap.from_list("o", [(*c, 0.0), (*c, 1.0)]))
+        if o["box"]: draw_boxes(ax, o["box"], c)
         ax.set_title(f"object {k}: score {o['score']:.2f}", fontsize=9, color=c)
     for ax in axs: ax.set_axis_off()
     t1, t2 = (loc.config[k] if v is None else v for k, v in (("tau1", tau1), ("tau2", tau2)))
@@ -441,21 +439,21 @@ def main(
     quiet:bool=False, # no progress bars
 ):
     "Where the sounds of a video come from: one heat-map, box and score per object found, as PNG + JSON (or MP4 + JSONs with --every)."
-    if every is not None and every <= 0: _fail(f"--every {every:g}: give a positive number of seconds between windows")
+    if every is not None and every <= 0: fail(f"--every {every:g}: give a positive number of seconds between windows")
     try: net, config = load_model(checkpoint, device or ("cuda" if torch.cuda.is_available() else "cpu"))
-    except (DataError, MissingDataError) as e: _fail(e)
+    except (DataError, MissingDataError) as e: fail(e)
     def run(path, name):
         if every: return localize_video(net, config, path, out, every, audio, tau1, tau2, name=name, progress=not quiet)
         return localize_clip(net, config, path, out, audio, start, tau1, tau2, name=name)
     path = Path(video)
     if not path.is_dir():
         try: rec = run(path, path.stem)
-        except (DataError, MissingDataError) as e: _fail(e)
+        except (DataError, MissingDataError) as e: fail(e)
         print(summary(rec))
         return rec
     files = sorted(p for p in path.iterdir() if p.suffix.lower() in VIDEO_EXTS)
-    if not files: _fail(f"{path}: no videos ({', '.join(VIDEO_EXTS)}) in this folder; pass a folder of videos, or one file")
-    if audio is not None: _fail(f"--audio {audio}: one sound cannot go with every video of {path}; pass one video or image with --audio")
+    if not files: fail(f"{path}: no videos ({', '.join(VIDEO_EXTS)}) in this folder; pass a folder of videos, or one file")
+    if audio is not None: fail(f"--audio {audio}: one sound cannot go with every video of {path}; pass one video or image with --audio")
     done, failed, names = [], [], _names(files)
     for f in tqdm(files, desc=f"localize {path}/", unit="video", disable=quiet):
         try: done.append(run(f, names[f]))

@@ -19,7 +19,7 @@ import soundfile as sf
 from fastcore.script import Param, call_parse
 from tqdm.auto import tqdm
 
-from .data import (CLIP_SECONDS, METADATA, SR, VIDEO_EXTS, DataError, Layout, MissingDataError, _scan, _video_frame,
+from .data import (CLIP_SECONDS, METADATA, SR, VIDEO_EXTS, DataError, Layout, MissingDataError, scan_folder, video_frame,
                    find_meta, load_audio, load_frame)
 from .samples import SceneDataset, write_video
 
@@ -115,7 +115,7 @@ def cut(source, # a downloaded video
         a = wav[int(t.start * SR):int(t.end * SR)]  # the window's sound, cut where the video ends
         if len(a) < min_seconds * SR:
             failures.append(fail(t, "too short", f"{len(a) / SR:.2f} s of sound in [{t.start:g}, {t.end:g}) s; needs {min_seconds:g}")); continue
-        try: image = _video_frame(source, t.start + len(a) / SR / 2 if t.at is None else t.at).convert("RGB")
+        try: image = video_frame(source, t.start + len(a) / SR / 2 if t.at is None else t.at).convert("RGB")
         except (DataError, av.FFmpegError, OSError) as e: failures.append(fail(t, _reason(e), e)); continue
         _atomic(out/"audio"/f"{t.clip}{audio_ext}", lambda p: sf.write(p, a, SR, format=audio_ext[1:].upper(), subtype="PCM_16"))
         _atomic(out/"frames"/f"{t.clip}.jpg", lambda p: image.save(p, format="JPEG", quality=95))
@@ -147,7 +147,7 @@ def _plan(ids, videos, music, seconds):
 # %% ../nbs/14_prepare.ipynb #27c843d2
 def _done(out): # dataset folder
     "The clips whose frame and audio are both there."
-    return set(_scan(out/"frames", (".jpg",))) & set(_scan(out/"audio", (".wav", ".flac")))
+    return set(scan_folder(out/"frames", (".jpg",))) & set(scan_folder(out/"audio", (".wav", ".flac")))
 
 def _listed_ids(path): return list(dict.fromkeys(c for scene in listed_scenes(path) for c in scene))  # each clip once, in list order
 
@@ -164,7 +164,7 @@ def prepare(videos, # folder of downloaded videos named by clip id (VGGSound: wi
     "Cut the clips that are not done yet and report every failure."
     videos, out = Path(videos), Path(out)
     if not videos.is_dir(): raise MissingDataError(f"{videos}: no such folder; pass the folder of downloaded videos")
-    found, path = _scan(videos, VIDEO_EXTS), None if meta is None else find_meta(out, meta)
+    found, path = scan_folder(videos, VIDEO_EXTS), None if meta is None else find_meta(out, meta)
     ids = list(found) if path is None else _listed_ids(path)
     music = bool(path and path.name.startswith("music")) if music is None else music
     for d in ("frames", "audio"):
@@ -193,7 +193,7 @@ def missing_clips(meta, # a metadata file (a path, or a name: in `root`, else sh
                   root=None, # dataset folder to look for `meta` in (default: `videos`)
                  ) -> list: # CSV lines: clip,video,start,end (seconds); the first is the header
     "The clips a metadata file needs that no video of the folder holds."
-    path, found = find_meta(root or videos, meta), _scan(Path(videos), VIDEO_EXTS)
+    path, found = find_meta(root or videos, meta), scan_folder(Path(videos), VIDEO_EXTS)
     music = path.name.startswith("music") if music is None else music
     lines = ["clip,video,start,end"]
     for clip in _listed_ids(path):
@@ -277,15 +277,15 @@ def write_mixture_lists(folder=METADATA, # where to write vggsound_trio_test.csv
 
 # %% ../nbs/14_prepare.ipynb #2438bcb0
 if __name__ == "__main__":  # options spelt --list-missing, as `evaluate` takes them, before fastcore parses them
-    from nossl_nb.evaluate import _dashed_to_underscored
-    sys.argv[1:] = _dashed_to_underscored(sys.argv[1:])
+    from nossl_nb.evaluate import dashed_to_underscored
+    sys.argv[1:] = dashed_to_underscored(sys.argv[1:])
 
 def _list_of(dataset, meta):
     "The metadata file of --meta, else of --dataset (a test set of `evaluate`)."
-    from nossl_nb.evaluate import DATASETS, _fail  # here, not at the top: the workers need not load the model code
+    from nossl_nb.evaluate import DATASETS, fail  # here, not at the top: the workers need not load the model code
     if meta or dataset is None: return meta
     if dataset not in DATASETS or dataset.startswith("samples"):
-        _fail(f"--dataset {dataset}: not a real test set; choose one of {', '.join(d for d in DATASETS if not d.startswith('samples'))}")
+        fail(f"--dataset {dataset}: not a real test set; choose one of {', '.join(d for d in DATASETS if not d.startswith('samples'))}")
     return DATASETS[dataset][2]
 
 # %% ../nbs/14_prepare.ipynb #119722a4
@@ -305,23 +305,23 @@ def main(
     quiet:bool=False, # no progress bar
 ):
     "Cut downloaded videos into the frames/ and audio/ the readers take, list what a metadata file lacks, or check a folder."
-    from nossl_nb.evaluate import _fail  # one line on stderr, exit status 1
+    from nossl_nb.evaluate import fail  # one line on stderr, exit status 1
     lst, music = _list_of(dataset, meta), dataset.startswith("music") if dataset else None
     try:
         if check is not None:
-            if lst is None: _fail("--check DIR needs --dataset NAME or --meta FILE: the list to check")
+            if lst is None: fail("--check DIR needs --dataset NAME or --meta FILE: the list to check")
             r = check_folder(check, lst, workers, min_seconds, not quiet)
             print(check_line(r))
-            if require_complete and r["complete"] < r["scenes"]: _fail(f"{r['scenes'] - r['complete']} of {r['scenes']} scenes of {r['list']} are incomplete (--require-complete)")
+            if require_complete and r["complete"] < r["scenes"]: fail(f"{r['scenes'] - r['complete']} of {r['scenes']} scenes of {r['list']} are incomplete (--require-complete)")
             return r
-        if videos is None: _fail("give the folder of downloaded videos: python -m nossl_nb.prepare VIDEOS --out DIR (--help lists the options)")
+        if videos is None: fail("give the folder of downloaded videos: python -m nossl_nb.prepare VIDEOS --out DIR (--help lists the options)")
         if list_missing is not None:
             lines = missing_clips(list_missing, videos, music, seconds, out)
             print("\n".join(lines))
             print(f"{len(lines) - 1} clips of {list_missing} are not in {videos}", file=sys.stderr)
             return lines
-        if out is None: _fail("--out DIR is needed: the dataset folder that frames/ and audio/ are written to")
+        if out is None: fail("--out DIR is needed: the dataset folder that frames/ and audio/ are written to")
         r = prepare(videos, out, lst, music, workers, f".{audio_format}", seconds, min_seconds, not quiet)
         print(summary(r))
         return r
-    except (MissingDataError, DataError) as e: _fail(e)
+    except (MissingDataError, DataError) as e: fail(e)

@@ -16,7 +16,7 @@ import torch
 import torch.nn.functional as F
 
 from .data import LogSpectrogram, boxes_to_cells, mix
-from .evaluate import (PAPER_T3, PAPER_T6, PAPER_TAU, SAMPLES_SEED, _batches, evaluate, format_table, frame_tiles, group_objects,
+from .evaluate import (PAPER_T3, PAPER_T6, PAPER_TAU, SAMPLES_SEED, same_size_batches, evaluate, format_table, frame_tiles, group_objects,
                                load_test_set, method_settings, predict)
 from .clustering import TAU1, TAU2
 from .ioi import ioi
@@ -215,7 +215,7 @@ def seed_cosines(
 )->dict: # "same" and "other": cosines of seed pairs on one tile and on two tiles
     "Cosines between the IOI seeds of each scene: pairs on the same tile (one object) and on different tiles (two objects)."
     frontend, same, other = LogSpectrogram(), [], []
-    for b in _batches(load_test_set("samples-mixed", n=n, frame_size=size, seed=seed), 32, 0):
+    for b in same_size_batches(load_test_set("samples-mixed", n=n, frame_size=size, seed=seed), 32, 0):
         r = predict(net, b["frame"], frontend(b["audio"]), **method_kw).ioi
         w, T = r.maps.shape[-1], r.cells.shape[1]
         tile = (r.cells % w) // (w // frame_tiles(*b["frame"].shape[-2:]))  # B×T: the tile of each seed (side by side)
@@ -243,7 +243,7 @@ def oracle_counts(
     net.eval()
     try:
         for k, sources in enumerate(("single", "duet", "trio"), 1):
-            b = next(_batches(SceneDataset(n, sources, frame_size=size, seed=seed), n, 0))
+            b = next(same_size_batches(SceneDataset(n, sources, frame_size=size, seed=seed), n, 0))
             F_v, l_a = net(b["frame"], frontend(b["audio"]))  # B×c×h×w, B×c
             H, W = b["frame"].shape[-2:]
             inside = torch.stack([torch.stack([boxes_to_cells(box, H, W, F_v.shape[-2:]) for box in scene])
