@@ -118,3 +118,11 @@ def test_the_method_defaults_live_in_one_place():
     pattern = re.compile(r"\b(alpha|omega|margin|temperature|eps|tau1|tau2)\s*:\s*float\s*=\s*[0-9.]+")
     offenders = [f"{p.name}: {m.group(0)}" for p in (ROOT / "nossl_nb").glob("*.py") for m in pattern.finditer(p.read_text())]
     assert not offenders, offenders
+
+
+def test_the_method_modules_need_no_plotting():
+    "The losses and the method run without matplotlib or seaborn (figures live in plots and in the notebooks)."
+    import subprocess, sys
+    code = "import sys, nossl_nb.osc, nossl_nb.clustering, nossl_nb.ioi; print([m for m in ('matplotlib', 'seaborn') if m in sys.modules])"
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert r.returncode == 0 and r.stdout.strip() == "[]", r.stdout + r.stderr
