@@ -4,9 +4,9 @@
 
 # %% auto #0
 __all__ = ['METHOD_KEYS', 'PAPER', 'PAPER_TAU', 'PAPER_T3', 'PAPER_T6', 'DATASETS', 'COLUMNS', 'SAMPLES_SEED', 'Prediction',
-           'group_objects', 'predict', 'method_settings', 'map_over_frame', 'draw_boxes', 'frame_tiles', 'scene_figure',
-           'centre_prior', 'random_maps', 'same_size_batches', 'score_scenes', 'evaluate', 'format_table',
-           'load_test_set', 'dashed_to_underscored', 'fail', 'main']
+           'group_objects', 'predict', 'method_settings', 'frame_tiles', 'scene_figure', 'centre_prior', 'random_maps',
+           'same_size_batches', 'score_scenes', 'evaluate', 'format_table', 'load_test_set', 'dashed_to_underscored',
+           'fail', 'main']
 
 # %% ../nbs/10_evaluate.ipynb #ev002
 import json, re, sys, warnings
@@ -17,7 +17,6 @@ from typing import NamedTuple
 import numpy as np
 import torch
 from fastcore.script import Param, call_parse
-from matplotlib.patches import Rectangle
 from torch.utils.data import DataLoader, Subset
 from tqdm.auto import tqdm
 
@@ -29,7 +28,7 @@ from .metrics import (tile_of, count_confusion, iou_ceiling, match_objects, mult
 from .model import ALPHA, MARGIN, OMEGA, NoSSLNet, load_network, sound_map
 import matplotlib.colors as mcolors
 import matplotlib.pyplot as plt
-from .plots import object_colors, subplots
+from .plots import draw_boxes, map_over_frame, object_colors, subplots
 from .samples import SceneDataset
 
 # %% ../nbs/10_evaluate.ipynb #ev005
@@ -82,17 +81,6 @@ def method_settings(
     return {k: config[k] for k in METHOD_KEYS if config.get(k) is not None}
 
 # %% ../nbs/10_evaluate.ipynb #ev010
-def map_over_frame(ax, frame_rgb, m, cmap):
-    "A [0, 1] map over a faded frame."
-    H, W = frame_rgb.shape[:2]
-    ax.imshow(frame_rgb * 0.55 + 0.45)  # faded, so the map stands out
-    ax.imshow(m, cmap=cmap, vmin=0, vmax=1, alpha=0.75, extent=(0, W, H, 0), interpolation="bilinear")
-
-def draw_boxes(ax, boxes, color, **kw):
-    "Pixel xyxy boxes as rectangles (`kw`: line style)."
-    for x1, y1, x2, y2 in np.asarray(boxes, dtype=float).reshape(-1, 4):
-        ax.add_patch(Rectangle((x1, y1), x2 - x1, y2 - y1, fill=False, lw=2, ec=color, **kw))
-
 def frame_tiles(
     H:int, W:int, # frame size in pixels
 ):
