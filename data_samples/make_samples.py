@@ -2,6 +2,7 @@
 
 Needs: fluidsynth + fluid-soundfont-gm (sounds), fonts-noto-color-emoji (pictures), scikit-image
 (background photographs). Run from anywhere: `python data_samples/make_samples.py`.
+`--heldout` writes only `heldout/`, assets that training never saw (fluidsynth + opl3-soundfont, fonts-symbola, scipy).
 The output is deterministic given the package versions; the files are committed so that nobody
 else needs these packages.
 """
@@ -69,11 +70,11 @@ def phrase(rng, k, lo, hi, melodic):
     return [(i * 0.4, 0.45, int(root + s), int(np.clip(vel + rng.integers(-20, 20), 40, 127))) for i, s in enumerate(steps)]
 
 
-def render(program, notes, tmp):
+def render(program, notes, tmp, soundfont=SOUNDFONT):
     mid, wav = Path(tmp) / "x.mid", Path(tmp) / "x.wav"
     write_midi(mid, program, notes)
     subprocess.run(["fluidsynth", "-ni", "-q", "-R", "0", "-C", "0", "-g", "1.0", "-r", str(SR), "-F", str(wav),
-                    str(SOUNDFONT), str(mid)], check=True, capture_output=True)
+                    str(soundfont), str(mid)], check=True, capture_output=True)
     x, sr = sf.read(wav, dtype="float32", always_2d=True)
     assert sr == SR
     x = x.mean(1)[: SR * SECONDS]
@@ -81,12 +82,13 @@ def render(program, notes, tmp):
     return 0.8 * x / max(np.abs(x).max(), 1e-6)
 
 
-def make_sounds(rng):
-    (OUT / "audio").mkdir()
+def make_sounds(rng, out=OUT, soundfont=SOUNDFONT,
+                kinds=range(N_RECORDINGS)):  # phrase kinds (see `phrase`), one recording each
+    (out / "audio").mkdir(parents=True)
     with tempfile.TemporaryDirectory() as tmp:
         for name, (program, lo, hi, melodic) in SOUNDS.items():
-            for k in range(N_RECORDINGS):
-                sf.write(OUT / "audio" / f"{name}_{k}.flac", render(program, phrase(rng, k, lo, hi, melodic), tmp), SR, subtype="PCM_16")
+            for i, k in enumerate(kinds):
+                sf.write(out / "audio" / f"{name}_{i}.flac", render(program, phrase(rng, k, lo, hi, melodic), tmp, soundfont), SR, subtype="PCM_16")
 
 
 # --- pictures: emoji glyphs, and drawn icons for the instruments without one ---------------------
@@ -113,10 +115,10 @@ def hue_shift(im, shift):
     return out
 
 
-def draw_cello(d, body, dark):
+def draw_cello(d, body, dark, lower=50, upper=38):  # half-widths of the lower and upper bouts
     d.line([(128, 225), (128, 250)], fill=(60, 60, 60), width=5)  # endpin
-    d.ellipse([78, 125, 178, 230], fill=body, outline=dark, width=4)
-    d.ellipse([90, 55, 166, 145], fill=body, outline=dark, width=4)
+    d.ellipse([128 - lower, 125, 128 + lower, 230], fill=body, outline=dark, width=4)
+    d.ellipse([128 - upper, 55, 128 + upper, 145], fill=body, outline=dark, width=4)
     d.rectangle([110, 130, 146, 150], fill=body)
     d.rectangle([122, 5, 134, 170], fill=(25, 20, 20))  # neck and fingerboard
     d.ellipse([114, 0, 142, 22], fill=dark)  # scroll
@@ -125,18 +127,18 @@ def draw_cello(d, body, dark):
     d.rectangle([112, 190, 144, 198], fill=dark)  # bridge/tailpiece
 
 
-def draw_clarinet(d, body, metal):
+def draw_clarinet(d, body, metal, flare=32):  # half-width of the bell's mouth
     d.polygon([(122, 2), (134, 2), (137, 30), (119, 30)], fill=(40, 40, 40))  # mouthpiece
     d.rectangle([117, 30, 139, 200], fill=body)
-    d.polygon([(117, 200), (139, 200), (160, 250), (96, 250)], fill=body)  # bell
+    d.polygon([(117, 200), (139, 200), (128 + flare, 250), (128 - flare, 250)], fill=body)  # bell
     for y in range(50, 195, 22):
         d.ellipse([122, y, 134, y + 10], fill=metal)
         d.line([(139, y + 5), (146, y + 12)], fill=metal, width=3)
     for y in (45, 120): d.rectangle([115, y, 141, y + 6], fill=metal)  # rings
 
 
-def draw_tuba(d, brass, dark):
-    d.ellipse([60, 40, 200, 230], outline=brass, width=22)  # the coiled tube
+def draw_tuba(d, brass, dark, coil=(60, 40, 200, 230)):  # box of the coiled tube
+    d.ellipse(list(coil), outline=brass, width=22)
     d.rectangle([150, 20, 200, 130], fill=brass)  # bell pipe
     d.ellipse([125, 0, 225, 40], fill=brass, outline=dark, width=4)  # bell, seen from the side
     d.ellipse([145, 8, 205, 30], fill=dark)
@@ -145,21 +147,21 @@ def draw_tuba(d, brass, dark):
     d.ellipse([28, 78, 48, 98], fill=dark)  # mouthpiece
 
 
-def draw_xylophone(d, frame, colours):
+def draw_xylophone(d, frame, colours, mallets=True):
     d.line([(20, 150), (236, 120)], fill=frame, width=10)
     d.line([(20, 215), (236, 175)], fill=frame, width=10)
     for i, c in enumerate(colours):
         x = 28 + i * 27
         d.rectangle([x, 100 + i * 4, x + 20, 235 - i * 8], fill=c, outline=(40, 40, 40), width=2)
-    for x0, x1 in ((40, 120), (150, 220)):  # mallets
+    for x0, x1 in ((40, 120), (150, 220)) if mallets else ():
         d.line([(x0, 10), (x1, 80)], fill=(120, 80, 40), width=5)
         d.ellipse([x1 - 10, 72, x1 + 10, 92], fill=(200, 30, 30))
 
 
-def draw_erhu(d, wood, skin):
+def draw_erhu(d, wood, skin, sides=6):  # the sound box's corners
     d.rectangle([124, 5, 134, 230], fill=wood)  # neck
     for y in (25, 50): d.rectangle([134, y, 156, y + 8], fill=wood)  # pegs
-    d.regular_polygon((129, 215, 28), 6, fill=wood)  # hexagonal sound box
+    d.regular_polygon((129, 215, 28), sides, fill=wood)  # sound box
     d.ellipse([109, 195, 149, 235], fill=skin)
     d.line([(127, 20), (127, 205)], fill=(230, 230, 230), width=1)
     d.line([(131, 20), (131, 205)], fill=(230, 230, 230), width=1)
@@ -177,6 +179,12 @@ DRAWN = {
 }
 
 
+def drawn(draw, *args, **kw):
+    im = Image.new("RGBA", (256, 256), (0, 0, 0, 0))
+    draw(ImageDraw.Draw(im), *args, **kw)
+    return fit(im)
+
+
 def make_pictures():
     (OUT / "pictures").mkdir()
     for name in SOUNDS:
@@ -184,12 +192,79 @@ def make_pictures():
             pics = [emoji(ch) for ch in EMOJI[name]]
             if len(pics) == 1: pics.append(ImageOps.mirror(hue_shift(pics[0], 40)))
         else:
-            pics = []
-            for draw, args in DRAWN[name]:
-                im = Image.new("RGBA", (256, 256), (0, 0, 0, 0))
-                draw(ImageDraw.Draw(im), *args)
-                pics.append(fit(im))
+            pics = [drawn(draw, *args) for draw, args in DRAWN[name]]
         for k, im in enumerate(pics): im.save(OUT / "pictures" / f"{name}_{k}.png", optimize=True)
+
+
+# --- held out: what training never saw, to measure generalisation (`--heldout`) -----------------
+HELDOUT = OUT / "heldout"
+HELDOUT_SOUNDFONT = Path("/usr/share/sounds/sf2/OPL-3_FM_128M.sf2")  # FM synthesis, no sample in common with FluidR3
+SYMBOLA_FONT = Path("/usr/share/fonts/truetype/ancient-scripts/Symbola_hint.ttf")
+HELDOUT_KINDS = (4,)  # one recording a class (a random melody; four overlapping events for effects): two pass 1.5 MB
+# class -> (glyphs of Symbola, a line-art font, and the colour their inside is painted)
+SYMBOLA = {"acoustic_guitar": ("🎸", (205, 120, 50)), "saxophone": ("🎷", (235, 190, 60)), "trumpet": ("🎺", (245, 205, 90)),
+           "violin": ("🎻", (170, 80, 30)), "bell": ("🔔🛎", (240, 200, 60)), "bird": ("🐦🕊", (120, 180, 240)),
+           "telephone": ("☎📞", (220, 60, 50)), "helicopter": ("🚁", (90, 160, 90)), "applause": ("👏🙌", (250, 200, 150)),
+           "sea_waves": ("🌊", (60, 130, 220))}
+
+
+def line_art(ch, inside, ink=(30, 30, 30)):
+    "A monochrome glyph as a sticker: its strokes in `ink`, every enclosed region painted `inside`."
+    from scipy import ndimage
+    im = Image.new("L", (160, 160), 0)
+    ImageDraw.Draw(im).text((10, 10), ch, font=ImageFont.truetype(str(SYMBOLA_FONT), 120), fill=255)
+    strokes = np.asarray(im) > 127
+    rgba = np.zeros((160, 160, 4), np.uint8)
+    rgba[ndimage.binary_fill_holes(strokes)] = (*inside, 255)
+    rgba[strokes] = (*ink, 255)
+    return fit(Image.fromarray(rgba))
+
+
+def draw_accordion(d, body, bellows):
+    d.rectangle([20, 60, 70, 200], fill=body, outline=(30, 30, 30), width=3)  # bass side
+    d.rectangle([186, 60, 236, 200], fill=body, outline=(30, 30, 30), width=3)  # keyboard side
+    for i in range(8):  # the folds of the bellows
+        x = 70 + i * 14.5
+        d.polygon([(x, 70), (x + 14.5, 60), (x + 14.5, 200), (x, 190)], fill=bellows[i % 2], outline=(30, 30, 30))
+    for y in range(70, 195, 16): d.rectangle([200, y, 232, y + 12], fill=(250, 250, 245), outline=(60, 60, 60))  # keys
+    for y in range(75, 190, 20):
+        for x in (32, 52): d.ellipse([x - 5, y - 5, x + 5, y + 5], fill=(240, 240, 240))  # bass buttons
+
+
+def draw_flute(d, metal, keys):
+    d.line([(15, 225), (240, 30)], fill=metal, width=14)  # the tube, held aslant
+    d.ellipse([34, 196, 50, 212], fill=(30, 30, 30))  # embouchure hole
+    for t in np.linspace(0.3, 0.85, 7):
+        x, y = 15 + t * 225, 225 - t * 195
+        d.ellipse([x - 7, y - 7, x + 7, y + 7], fill=keys, outline=(80, 80, 90), width=2)
+    for t in (0.2, 0.93):  # the joints
+        x, y = 15 + t * 225, 225 - t * 195
+        d.line([(x - 6, y - 7), (x + 6, y + 7)], fill=(90, 90, 100), width=4)
+
+
+# class -> (draw, args, keyword arguments): other proportions and colours than `DRAWN`'s
+HELDOUT_DRAWN = {
+    "accordion": (draw_accordion, ((180, 30, 40), ((40, 40, 45), (220, 220, 220))), {}),
+    "flute": (draw_flute, ((200, 200, 210), (235, 235, 240)), {}),
+    "cello": (draw_cello, ((200, 110, 40), (90, 40, 10)), {"lower": 42, "upper": 30}),
+    "clarinet": (draw_clarinet, ((35, 40, 70), (230, 230, 235)), {"flare": 18}),
+    "tuba": (draw_tuba, ((200, 120, 60), (100, 50, 20)), {"coil": (80, 60, 190, 240)}),
+    "xylophone": (draw_xylophone, ((200, 200, 190), [(250, 160, 160), (250, 210, 150), (250, 245, 160), (170, 230, 170),
+                                                     (160, 200, 250), (200, 170, 240)]), {"mallets": False}),
+    "erhu": (draw_erhu, ((150, 70, 40), (250, 245, 235)), {"sides": 8}),
+}
+
+
+def make_heldout_pictures(out=HELDOUT):
+    (out / "pictures").mkdir(parents=True)
+    for name in SOUNDS:
+        if name in SYMBOLA:
+            chars, inside = SYMBOLA[name]
+            pics = [line_art(ch, inside) for ch in chars]
+        else:
+            draw, args, kw = HELDOUT_DRAWN[name]
+            pics = [drawn(draw, *args, **kw)]
+        for k, im in enumerate(pics): im.save(out / "pictures" / f"{name}_{k}.png", optimize=True)
 
 
 # --- backgrounds: free photographs from scikit-image and generated textures -------------------
@@ -218,9 +293,26 @@ def make_backgrounds(rng):
     for k in range(6): texture(rng, k).save(OUT / "backgrounds" / f"texture_{k}.jpg", quality=85)
 
 
+def make_heldout(out=HELDOUT):
+    "Sounds through another soundfont with other phrase draws, pictures from another font or drawn otherwise, new textures."
+    for d in ("audio", "pictures", "backgrounds"): shutil.rmtree(out / d, ignore_errors=True)
+    rng = np.random.default_rng(1)  # training's assets come from seed 0
+    make_sounds(rng, out, HELDOUT_SOUNDFONT, HELDOUT_KINDS); make_heldout_pictures(out)
+    (out / "backgrounds").mkdir()  # load_assets wants some; benchmarks/generalisation.py uses them in one row only
+    for k in range(3): texture(rng, k).save(out / "backgrounds" / f"texture_{k}.jpg", quality=85)
+
+
+def folder_size(folder): return sum(f.stat().st_size for f in folder.rglob("*") if f.is_file())
+
+
 if __name__ == "__main__":
-    for d in ("audio", "pictures", "backgrounds"): shutil.rmtree(OUT / d, ignore_errors=True)
-    rng = np.random.default_rng(0)
-    make_sounds(rng); make_pictures(); make_backgrounds(rng)
-    size = sum(f.stat().st_size for f in OUT.rglob("*") if f.is_file())
-    print(f"data_samples: {len(SOUNDS)} classes, {size / 1e6:.1f} MB")
+    import sys
+    if sys.argv[1:] == ["--heldout"]:
+        make_heldout()
+        print(f"data_samples/heldout: {len(SOUNDS)} classes, {folder_size(HELDOUT) / 1e6:.2f} MB")
+    elif sys.argv[1:]: sys.exit("usage: make_samples.py [--heldout]")
+    else:
+        for d in ("audio", "pictures", "backgrounds"): shutil.rmtree(OUT / d, ignore_errors=True)
+        rng = np.random.default_rng(0)
+        make_sounds(rng); make_pictures(); make_backgrounds(rng)
+        print(f"data_samples: {len(SOUNDS)} classes, {(folder_size(OUT) - folder_size(HELDOUT)) / 1e6:.1f} MB")
