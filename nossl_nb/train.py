@@ -5,11 +5,12 @@
 # %% auto #0
 __all__ = ['PRESETS', 'TRAIN_LISTS', 'SAMPLE_SOURCES', 'RESUMABLE', 'TrainConfig', 'resolve_config', 'config_parser',
            'parse_overrides', 'train_buckets', 'BucketBatchSampler', 'forward_batch', 'save_checkpoint',
-           'load_checkpoint', 'export_model', 'build_network', 'n_params', 'train', 'epoch_figures', 'cost_report',
-           'peak_memory', 'format_cost', 'main']
+           'load_checkpoint', 'export_model', 'build_network', 'n_params', 'epoch_seed', 'make_loader',
+           'train_one_epoch', 'train', 'finish_run', 'epoch_figures', 'cost_report', 'peak_memory', 'format_cost',
+           'main']
 
 # %% ../nbs/09_train.ipynb #de3c987a
-import argparse, importlib, json, os, sys, time
+import argparse, importlib, itertools, json, math, os, sys, time
 from dataclasses import dataclass, asdict, fields
 from pathlib import Path
 
@@ -270,7 +271,64 @@ def build_network(cfg, device):
 
 def n_params(net): return sum(p.numel() for p in net.parameters())
 
-# %% ../nbs/09_train.ipynb #70d49fb4
+# %% ../nbs/09_train.ipynb #0e64a884
+def epoch_seed(cfg:TrainConfig, epoch:int, rank:int=0) -> int:
+    "Everything random in an epoch depends on (seed, epoch, rank) only: each rank augments its own share differently."
+    return cfg.seed * 100_003 + epoch + 1_000_003 * rank
+
+def make_loader(
+    cfg:TrainConfig, # the run's config
+    buckets:list, # `train_buckets`: one dataset per number of sources
+    epoch:int, # which epoch (shuffles and seeds)
+    rank:int=0, # this process
+    world:int=1, # processes in all
+    device=torch.device("cpu"), # where the batches go (pinned memory for CUDA)
+) -> DataLoader:
+    "This process's share of an epoch's batches, each from one bucket."
+    sampler = BucketBatchSampler([len(b) for b in buckets], cfg.batch_size, cfg.seed, rank, world)
+    sampler.set_epoch(epoch)
+    if len(sampler) == 0: raise ValueError(f"the training set has fewer scenes than one batch of {cfg.batch_size}")
+    return DataLoader(torch.utils.data.ConcatDataset(buckets), batch_sampler=sampler, collate_fn=collate,
+                      num_workers=cfg.num_workers, pin_memory=device.type == "cuda",
+                      generator=torch.Generator().manual_seed(epoch_seed(cfg, epoch, rank)), persistent_workers=False)
+
+# %% ../nbs/09_train.ipynb #71c7acf5
+def train_one_epoch(
+    ddp_net, # what a step calls: the network, maybe wrapped (DDP) and compiled
+    frontend, # waveforms → spectrograms
+    opt, # the optimiser
+    loader:DataLoader, # `make_loader`
+    cfg:TrainConfig, # the run's config
+    device, # where the step runs
+    epoch:int, # which epoch (the OSC switch)
+    step:int, # optimiser steps so far (TensorBoard's x axis)
+    writer=None, # a TensorBoard `SummaryWriter` (rank 0), or None
+    bar:bool=True, # show a progress bar
+    world:int=1, # processes in all (for the bar's clips a second)
+) -> tuple: # (the epoch's mean loss, avc, osc and objects with its step count, the step count after it, seconds a step)
+    "One epoch of optimiser steps."
+    ddp_net.train(); sums, count, times = dict.fromkeys(("loss", "avc", "osc", "objects"), 0.), 0, []
+    osc_on = epoch >= cfg.osc_start_epoch or cfg.lambda_avc == 0
+    steps = min(len(loader), cfg.max_steps or len(loader))
+    progress = tqdm(itertools.islice(loader, steps), desc=f"epoch {epoch + 1}/{cfg.epochs}", total=steps, disable=not bar)
+    for batch in progress:
+        t0 = time.perf_counter()
+        o = forward_batch(ddp_net, frontend, batch, cfg, device, osc_on=osc_on)
+        terms = torch.stack([o["loss"], o["avc"], o["osc"], n_objects(o["labels"]).float().mean()]).detach()
+        s = dict(zip(sums, terms.tolist()))  # the step's one host sync
+        if not math.isfinite(s["loss"]): raise FloatingPointError(f"the loss became {s['loss']} at step {step}; lower --lr")
+        opt.zero_grad(set_to_none=True); o["loss"].backward(); opt.step()
+        if device.type == "cuda": torch.cuda.synchronize()
+        times.append(time.perf_counter() - t0); step += 1; count += 1
+        for k, v in s.items(): sums[k] += v
+        progress.set_postfix(loss=f"{s['loss']:.3f}", avc=f"{s['avc']:.3f}", osc=f"{s['osc']:.3f}", objects=f"{s['objects']:.2f}",
+                             clips_s=f"{len(batch['id']) * world / times[-1]:.1f}")
+        if writer and step % cfg.log_every == 0:
+            for k in ("loss", "avc", "osc"): writer.add_scalar(f"train/{k}", s[k], step)
+            writer.add_scalar("train/objects_per_clip", s["objects"], step)
+    return {k: v / max(count, 1) for k, v in sums.items()} | {"epoch": epoch, "steps": count}, step, times
+
+# %% ../nbs/09_train.ipynb #52674ac3
 def train(
     cfg:TrainConfig, # the resolved config
     quiet:bool=False, # no progress bar or printed config (tests)
@@ -282,11 +340,11 @@ def train(
     if main and not quiet: print("config:", json.dumps(asdict(cfg), indent=1))
     assets = load_assets() if cfg.train_set in SAMPLE_SOURCES else None
     buckets = train_buckets(cfg, 0, assets)  # fails early, with what to do, when the data is missing
-    torch.manual_seed(cfg.seed)
+    torch.manual_seed(cfg.seed)  # the same initial weights on every rank
     net = build_network(cfg, device)
     frontend = LogSpectrogram().to(device)
-    model = torch.nn.parallel.DistributedDataParallel(net, device_ids=[device.index] if device.type == "cuda" else None) if world > 1 else net
-    encoders = torch.compile(model) if cfg.compile else model
+    ddp_net = torch.nn.parallel.DistributedDataParallel(net, device_ids=[device.index] if device.type == "cuda" else None) if world > 1 else net
+    if cfg.compile: ddp_net = torch.compile(ddp_net)
     opt = torch.optim.Adam([p for p in net.parameters() if p.requires_grad], lr=cfg.lr, betas=(cfg.beta1, cfg.beta2), weight_decay=cfg.weight_decay)
     start, step, history = 0, 0, []
     if cfg.resume and (out / "last.pt").exists():
@@ -302,58 +360,49 @@ def train(
     step_times = []
     shown = collate([buckets[0][i] for i in range(min(4, len(buckets[0])))])  # the same scenes drawn after every epoch
     for epoch in range(start, cfg.epochs):
-        epoch_seed = cfg.seed * 100_003 + epoch + 1_000_003 * rank  # everything random in an epoch depends on (seed, epoch, rank) only
-        torch.manual_seed(epoch_seed)  # each rank augments its own share differently
+        torch.manual_seed(epoch_seed(cfg, epoch, rank))
         if assets is not None: buckets = train_buckets(cfg, epoch, assets)  # fresh generated scenes every epoch
-        sampler = BucketBatchSampler([len(b) for b in buckets], cfg.batch_size, cfg.seed, rank, world)
-        sampler.set_epoch(epoch)
-        loader = DataLoader(torch.utils.data.ConcatDataset(buckets), batch_sampler=sampler, collate_fn=collate,
-                            num_workers=cfg.num_workers, pin_memory=device.type == "cuda",
-                            generator=torch.Generator().manual_seed(epoch_seed),
-                            persistent_workers=False)
-        if len(sampler) == 0: raise ValueError(f"the training set has fewer scenes than one batch of {cfg.batch_size}")
-        model.train(); sums, count = {"loss": 0., "avc": 0., "osc": 0., "objects": 0.}, 0
-        bar = tqdm(loader, desc=f"epoch {epoch + 1}/{cfg.epochs}", total=min(len(sampler), cfg.max_steps or len(sampler)), disable=quiet or not main, leave=True)
-        for i, batch in enumerate(bar):
-            if cfg.max_steps and i >= cfg.max_steps: break
-            t0 = time.perf_counter()
-            o = forward_batch(encoders, frontend, batch, cfg, device, osc_on=epoch >= cfg.osc_start_epoch or cfg.lambda_avc == 0)
-            if not torch.isfinite(o["loss"]): raise FloatingPointError(f"the loss became {o['loss'].item()} at step {step}; lower --lr")
-            opt.zero_grad(set_to_none=True); o["loss"].backward(); opt.step()
-            if device.type == "cuda": torch.cuda.synchronize()
-            step_times.append(time.perf_counter() - t0); step += 1; count += 1
-            K = n_objects(o["labels"]).float().mean().item()
-            for k, v in (("loss", o["loss"].item()), ("avc", o["avc"].item()), ("osc", o["osc"].item()), ("objects", K)): sums[k] += v
-            bar.set_postfix(loss=f"{o['loss'].item():.3f}", avc=f"{o['avc'].item():.3f}", osc=f"{o['osc'].item():.3f}",
-                            objects=f"{K:.2f}", clips_s=f"{len(batch['id']) * world / step_times[-1]:.1f}")
-            if writer and step % cfg.log_every == 0:
-                for k in ("loss", "avc", "osc"): writer.add_scalar(f"train/{k}", o[k].item(), step)
-                writer.add_scalar("train/objects_per_clip", K, step)
-        history.append({k: v / max(count, 1) for k, v in sums.items()} | {"epoch": epoch, "steps": count})
+        stats, step, times = train_one_epoch(ddp_net, frontend, opt, make_loader(cfg, buckets, epoch, rank, world, device), cfg, device,
+                                             epoch, step, writer, bar=main and not quiet, world=world)
+        history.append(stats); step_times += times
         if main:
-            if writer:
-                for k in ("loss", "avc", "osc", "objects"): writer.add_scalar(f"epoch/{k}", history[-1][k], epoch)
+            for k in ("loss", "avc", "osc", "objects"): writer.add_scalar(f"epoch/{k}", stats[k], epoch)
             save_checkpoint(out / "last.pt", model=net.state_dict(), model_args=net.args, config=asdict(cfg),
                             optimizer=opt.state_dict(), epoch=epoch, step=step, history=history)
             for j, fig in enumerate(epoch_figures(net, frontend, shown, cfg, device, out / "figures", epoch)):
-                if writer: writer.add_figure(f"scenes/{j}", fig, epoch)
+                writer.add_figure(f"scenes/{j}", fig, epoch)
     summary = {"out_dir": str(out), "history": history, "checkpoint": str(out / "last.pt"), "eval": {}}
-    if main:
-        for name in filter(None, cfg.eval_sets.split(",")):
-            ds = load_test_set(name, cfg.data_root, cfg.eval_size or None, cfg.frame_size)
-            res = evaluate(net, ds, batch_size=cfg.batch_size, device=device, taus=[(cfg.tau1, cfg.tau2)], frontend=frontend,
-                           progress=not quiet, figures_dir=out / "eval" / name, **cfg.predict_kwargs())
-            summary["eval"][name] = res["metrics"]
-            if not quiet: print(format_table(res, name, f"ours ({cfg.preset}, epoch {cfg.epochs})"))
-        (out / "eval.json").write_text(json.dumps(summary["eval"], indent=1))
-        summary["cost"] = cost_report(net, frontend, cfg, device, step_times)
-        (out / "cost.json").write_text(json.dumps(summary["cost"], indent=1))
-        export_model(out / "model.pt", net, cfg, history=history, eval=summary["eval"], cost=summary["cost"])
-        summary["model"] = str(out / "model.pt")
-        if not quiet: print(format_cost(summary["cost"]))
+    if main: summary |= finish_run(net, frontend, cfg, device, out, history, step_times, quiet)
     if writer: writer.close()
     if world > 1: dist.barrier()
     return summary
+
+# %% ../nbs/09_train.ipynb #23d81f5c
+def finish_run(
+    net, # the trained network
+    frontend, # waveforms → spectrograms
+    cfg:TrainConfig, # the run's config
+    device, # where to evaluate
+    out:Path, # the run folder
+    history:list, # one stats dict per epoch
+    step_times:list, # seconds per optimiser step
+    quiet:bool=False, # no tables printed, no progress bars
+) -> dict:
+    "Rank 0 after the last epoch: the evaluation tables, the cost report and `model.pt`; their part of the summary."
+    res = {"eval": {}}
+    for name in filter(None, cfg.eval_sets.split(",")):
+        ds = load_test_set(name, cfg.data_root, cfg.eval_size or None, cfg.frame_size)
+        r = evaluate(net, ds, batch_size=cfg.batch_size, device=device, taus=[(cfg.tau1, cfg.tau2)], frontend=frontend,
+                     progress=not quiet, figures_dir=out / "eval" / name, **cfg.predict_kwargs())
+        res["eval"][name] = r["metrics"]
+        if not quiet: print(format_table(r, name, f"ours ({cfg.preset}, epoch {cfg.epochs})"))
+    (out / "eval.json").write_text(json.dumps(res["eval"], indent=1))
+    res["cost"] = cost_report(net, frontend, cfg, device, step_times)
+    (out / "cost.json").write_text(json.dumps(res["cost"], indent=1))
+    export_model(out / "model.pt", net, cfg, history=history, eval=res["eval"], cost=res["cost"])
+    res["model"] = str(out / "model.pt")
+    if not quiet: print(format_cost(res["cost"]))
+    return res
 
 # %% ../nbs/09_train.ipynb #cf76444b
 def epoch_figures(net, frontend, batch, cfg, device, folder, epoch):
