@@ -86,6 +86,7 @@ def read_sound(
                         "or give the sound as a separate file with --audio SOUND")
     return load_audio(path)
 
+# %% ../nbs/12_localize.ipynb #0a64a433
 def _decode(path, start:float=0.0):
     "(seconds from the video's start, `av.VideoFrame`) for every frame from about `start` on."
     try:
@@ -115,6 +116,7 @@ def frame_at(
     "The first frame of a video shown at or after `t` (the last frame if the video ends before)."
     return next(_frames_at(path, [t]))
 
+# %% ../nbs/12_localize.ipynb #4bc633c4
 class Window(NamedTuple):
     "3 s of a clip: what the method looks at and listens to."
     image: Image.Image   # the frame at the window's centre, at the video's own size
