@@ -40,7 +40,7 @@ def _rgba(path): return torch.from_numpy(np.asarray(Image.open(path).convert("RG
 @functools.lru_cache(maxsize=4)
 def load_assets(folder=SAMPLES_DIR, # the data_samples folder
                ) -> Assets:
-    "Every sound, picture and background of `folder`, cached."
+    "Every sound, picture and background of `folder` (no backgrounds there: the bundled ones), cached."
     folder = Path(folder)
     if not (folder/"audio").is_dir(): raise FileNotFoundError(f"{folder/'audio'}: the bundled samples are missing; run data_samples/make_samples.py or set NOSSL_SAMPLES")
     name = lambda p: p.stem.rsplit("_", 1)[0]
@@ -48,7 +48,11 @@ def load_assets(folder=SAMPLES_DIR, # the data_samples folder
     return Assets(classes,
                   {c: torch.stack([load_audio(p) for p in sorted((folder/"audio").glob(f"{c}_[0-9]*.flac"))]) for c in classes},
                   {c: [_rgba(p) for p in sorted((folder/"pictures").glob(f"{c}_[0-9]*.png"))] for c in classes},
-                  torch.stack([_rgba(p)[:3] for p in sorted((folder/"backgrounds").glob("*.jpg"))]))
+                  torch.stack([_rgba(p)[:3] for p in _background_files(folder)]))
+
+def _background_files(folder):
+    "The folder's backgrounds/*.jpg, or the bundled ones when it has none (an asset set of other pictures and sounds)."
+    return sorted((folder/"backgrounds").glob("*.jpg")) or sorted((SAMPLES_DIR/"backgrounds").glob("*.jpg"))
 
 # %% ../nbs/02_samples.ipynb #distinct
 def template_accuracy(sounds, # class → R×N waveforms

@@ -37,3 +37,10 @@ def test_a_heldout_scene_is_generated_and_scored():
     r = evaluate(net, ds, taus=[(cfg["tau1"], cfg["tau2"])], progress=False, **method_settings(cfg))
     m = r["metrics"]
     assert r["n_scenes"] == 4 and 0 <= m["count_acc"] <= 100 and 0 <= m["CIoU@0.3"] <= 100 and 0 <= m["pointing"] <= 100
+
+
+def test_an_asset_set_without_backgrounds_takes_the_bundled_ones(tmp_path):
+    import shutil
+    for d in ("audio", "pictures"): shutil.copytree(HELDOUT / d, tmp_path / d)
+    a = load_assets(tmp_path)
+    assert len(a.classes) == 17 and a.backgrounds.shape[0] == load_assets(SAMPLES_DIR).backgrounds.shape[0]
