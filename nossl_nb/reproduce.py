@@ -16,7 +16,7 @@ import torch
 import torch.nn.functional as F
 
 from .data import LogSpectrogram, boxes_to_cells, mix
-from .evaluate import (PAPER_T3, PAPER_T6, PAPER_TAU, SAMPLES_SEED, same_size_batches, evaluate, format_table, frame_tiles, group_objects,
+from .evaluate import (PAPER_T3, PAPER_T6, PAPER_TAU, SAMPLES_SEED, fail, same_size_batches, evaluate, format_table, frame_tiles, group_objects,
                                load_test_set, method_settings, predict)
 from .clustering import TAU1, TAU2
 from .ioi import ioi
@@ -272,12 +272,12 @@ def main(argv=None):
     args, rest = p.parse_known_args(argv)
     args.scale = args.scale or "cpu"
     try: overrides = parse_overrides(rest)
-    except ValueError as e: sys.exit(f"error: {e}")
+    except ValueError as e: fail(e)
     if args.list: return print("\n".join(commands(args.table, args.scale, args.data_root or "DATA_ROOT", args.root)))
     if args.scale == "gpu" and not args.data_root and args.table != 6:
-        sys.exit(f"error: --gpu-scale needs --data-root DIR (the real data); the commands are: python -m nossl_nb.reproduce --table {args.table} --gpu-scale --list")
+        fail(f"--gpu-scale needs --data-root DIR (the real data); the commands are: python -m nossl_nb.reproduce --table {args.table} --gpu-scale --list")
     try: result = run_table(args.table, args.scale, args.data_root, args.root, args.retrain, args.n, **overrides)
-    except (FileNotFoundError, ValueError, RuntimeError) as e: sys.exit(f"error: {' '.join(str(e).split())}")
+    except (FileNotFoundError, ValueError, RuntimeError) as e: fail(e)
     print(format_results(result))
     print(f"results: {Path(args.root) / f'table{args.table}_{args.scale}.json'}")
 

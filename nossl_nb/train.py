@@ -23,7 +23,7 @@ from tqdm.auto import tqdm
 from .avc import TEMPERATURE
 from .clustering import TAU1, TAU2, n_objects
 from .data import LogSpectrogram, collate, clip_list, RandomMixtures
-from .evaluate import PAPER_T6, evaluate, format_table, load_test_set, method_settings, predict, scene_figure
+from .evaluate import PAPER_T6, evaluate, fail, format_table, load_test_set, method_settings, predict, scene_figure
 from .ioi import EPS
 from .model import ALPHA, MARGIN, OMEGA, NoSSLNet
 from .osc import method_losses
@@ -460,10 +460,10 @@ def main(
     try:
         given, _ = config_parser().parse_known_args(argv)  # --help prints every option and exits here
         cfg = resolve_config(getattr(given, "preset", "samples"), **{k: v for k, v in parse_overrides(argv).items() if k != "preset"})
-    except ValueError as e: sys.exit(f"error: {e}")
+    except ValueError as e: fail(e)
     if given.show: return print(json.dumps(asdict(cfg), indent=1))
     try: train(cfg)
-    except (FileNotFoundError, ValueError, RuntimeError) as e: sys.exit(f"error: {e}")
+    except (FileNotFoundError, ValueError, RuntimeError) as e: fail(e)
     finally:
         if dist.is_initialized(): dist.destroy_process_group()  # torchrun: every rank leaves the group cleanly
 
