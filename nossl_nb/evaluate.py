@@ -72,6 +72,7 @@ def predict(
     S_v = sound_map(F_v, l_a)  # B×h×w
     return group_objects(S_v, ioi(S_v, F_v, alpha, omega, eps, region, t_max, margin), tau1, tau2)
 
+# %% ../nbs/10_evaluate.ipynb #5a3b5b3c
 METHOD_KEYS = ("alpha", "omega", "eps", "region", "t_max", "margin")  # `predict`'s settings that a training run fixes
 
 def method_settings(

@@ -304,6 +304,7 @@ def count_confusion(
     n = int(max(p.max(initial=0), t.max(initial=0))) + 1
     return np.bincount(t * n + p, minlength=n * n).reshape(n, n)
 
+# %% ../nbs/08_metrics.ipynb #305b1c09
 def multi_source_metrics(
     scenes, # list of dicts: "maps" (K object maps, maybe none) and "masks" (S masks) or "boxes" + "size"
     tiles=1, # source tiles of each frame, (rows, cols) or n side by side; a scene's own "tiles" key overrides it

@@ -97,6 +97,7 @@ def _jitter(picture, g):
     gains = torch.cat([0.8 + 0.4 * torch.rand(3, 1, 1, generator=g), torch.ones(1, 1, 1)])
     return (picture * gains).clamp(0, 1)
 
+# %% ../nbs/02_samples.ipynb #83d4e61f
 def scaled_backgrounds(assets, # `load_assets()`
                        size, # tile side in pixels
                       ) -> list: # two G×3×s×s stacks, s = 1.15·size and 1.6·size
@@ -265,6 +266,7 @@ def write_music(root, # folder to create: frames/, audio/, music_solo.json, musi
     (root/"music_solo_train.txt").write_text("".join(f"{r['file']},{r['class']}\n" for r in solo))
     return root
 
+# %% ../nbs/02_samples.ipynb #8f1793ce
 def write_vggsound(root, # folder to create: frames/, audio/, vggss.json, the mixture lists, a train list
                    n=30, # single clips written
                    n_mix=10, # rows of each mixture list (duet, trio, mixed)
