@@ -15,6 +15,7 @@ from typing import NamedTuple
 
 import av
 import matplotlib.colors as mcolors
+import matplotlib.pyplot as plt
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -25,12 +26,11 @@ from tqdm.auto import tqdm
 
 from .data import (CLIP_SECONDS, IMAGE_EXTS, N_SAMPLES, SR, VIDEO_EXTS, DataError, LogSpectrogram,
                            MissingDataError, audio_window, load_audio, load_frame, normalize)
-from .evaluate import Prediction, fail, frame_tiles, group_objects, method_settings, predict
 from .clustering import TAU1, TAU2
+from .evaluate import Prediction, fail, frame_tiles, group_objects, method_settings, predict
 from .ioi import IOIResult
 from .metrics import binarize, prepare_map, tile_grid, tile_slices
 from .model import SHIPPED, load_network
-import matplotlib.pyplot as plt
 from .plots import draw_boxes, map_over_frame, object_colors, subplots
 from .samples import mux_video
 

@@ -72,7 +72,7 @@ def run_dir(row:Row, scale:str, root="runs/reproduce") -> Path:
 def tau_products(
     taus:list, # (τ1, τ2) cells
 ) -> list: # [(τ1 values, τ2 values)], whose cross products together are exactly `taus`
-    "`evaluate --tau1 … --tau2 …` scores a cross product: the fewest such products that make up `taus`, no extra cell."
+    "`evaluate --tau1 … --tau2 …` scores a cross product: products that together make up exactly `taus` (τ1 values that share their τ2 values go together)."
     by_tau1 = {}
     for t1, t2 in taus: by_tau1.setdefault(t1, set()).add(t2)
     groups = {}
