@@ -5,8 +5,8 @@
 # %% auto #0
 __all__ = ['ALPHA', 'OMEGA', 'MARGIN', 'LITE0_STAGES', 'BACKBONES', 'HEADS', 'SHIPPED', 'DEMO_SEED', 'toy_scene', 'toy_batch',
            'sound_map_all', 'sound_map', 'sound_mask', 'background_mask', 'resnet18_trunk', 'lite0_key_map',
-           'lite0_imagenet_state_dict', 'efficientnet_lite0', 'Renormalize', 'visual_trunk', 'NoSSLNet', 'load_network',
-           'demo_scene']
+           'lite0_imagenet_state_dict', 'efficientnet_lite0', 'Renormalize', 'visual_trunk', 'NoSSLNet',
+           'read_checkpoint', 'load_network', 'demo_scene']
 
 # %% ../nbs/03_sound_map.ipynb #d85ae2c0
 from pathlib import Path
@@ -276,17 +276,26 @@ class NoSSLNet(nn.Module):
         return F_v, l_a
 
 # %% ../nbs/03_sound_map.ipynb #c2fbe240
-def load_network(
-    path, # a checkpoint written by `nossl_nb.train` (or any dict with "model" and "model_args")
+def read_checkpoint(
+    path, # a checkpoint written by `nossl_nb.train`: last.pt or model.pt
     map_location="cpu", # where to load the tensors
-):
-    "Rebuild a `NoSSLNet` from a checkpoint; returns `(net, checkpoint_dict)`."
+) -> dict:
+    "The checkpoint as a dict (tensors only: `weights_only`, no pickled code runs), or an error that says what is wrong."
     path = Path(path)
     if not path.is_file(): raise FileNotFoundError(f"{path}: no such checkpoint. Train one with `python -m nossl_nb.train`.")
     try: ckpt = torch.load(path, map_location=map_location, weights_only=True)
     except Exception as e: raise ValueError(f"{path} is not a readable torch checkpoint ({e})") from e
     if not isinstance(ckpt, dict) or "model" not in ckpt or "model_args" not in ckpt:
         raise ValueError(f"{path} is not a nossl-nb checkpoint (no 'model'/'model_args'): it comes from another model")
+    return ckpt
+
+def load_network(
+    path, # a checkpoint written by `nossl_nb.train` (or any dict with "model" and "model_args")
+    map_location="cpu", # where to load the tensors
+):
+    "Rebuild a `NoSSLNet` from a checkpoint; returns `(net, checkpoint_dict)`."
+    path = Path(path)
+    ckpt = read_checkpoint(path, map_location)
     given = ckpt["model_args"]
     stored = any(k.startswith("visual.") for k in ckpt["model"])  # else the trunk's weights come from a package
     args = dict(given, visual_weights=None if stored else given.get("visual_weights"))

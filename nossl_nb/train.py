@@ -25,7 +25,7 @@ from .clustering import TAU1, TAU2, n_objects
 from .data import LogSpectrogram, collate, clip_list, RandomMixtures
 from .evaluate import PAPER_T6, evaluate, fail, format_table, load_test_set, method_settings, predict, scene_figure
 from .ioi import EPS
-from .model import ALPHA, MARGIN, OMEGA, NoSSLNet
+from .model import ALPHA, MARGIN, OMEGA, NoSSLNet, read_checkpoint
 from .osc import method_losses
 from .samples import SceneDataset, load_assets
 
@@ -230,7 +230,7 @@ def load_checkpoint(
     map_location="cpu",
 ) -> dict:
     "Read a checkpoint (weights only) and check it was trained with `cfg`."
-    ckpt = torch.load(path, map_location=map_location, weights_only=True)
+    ckpt = read_checkpoint(path, map_location)  # the one reader of the format (`03_sound_map`)
     if cfg is not None:
         diff = {k: (v, getattr(cfg, k)) for k, v in ckpt.get("config", {}).items() if k not in RESUMABLE and getattr(cfg, k, v) != v}
         if diff or "config" not in ckpt:
