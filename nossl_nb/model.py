@@ -6,9 +6,10 @@
 __all__ = ['ALPHA', 'OMEGA', 'MARGIN', 'LITE0_STAGES', 'BACKBONES', 'HEADS', 'SHIPPED', 'DEMO_SEED', 'toy_scene', 'toy_batch',
            'sound_map_all', 'sound_map', 'sound_mask', 'background_mask', 'resnet18_trunk', 'lite0_key_map',
            'lite0_imagenet_state_dict', 'efficientnet_lite0', 'Renormalize', 'visual_trunk', 'NoSSLNet',
-           'read_checkpoint', 'load_network', 'demo_scene']
+           'read_checkpoint', 'save_checkpoint', 'load_network', 'demo_scene']
 
 # %% ../nbs/03_sound_map.ipynb #d85ae2c0
+import os
 from pathlib import Path
 
 import torch
@@ -288,6 +289,14 @@ def read_checkpoint(
     if not isinstance(ckpt, dict) or "model" not in ckpt or "model_args" not in ckpt:
         raise ValueError(f"{path} is not a nossl-nb checkpoint (no 'model'/'model_args'): it comes from another model")
     return ckpt
+
+def save_checkpoint(
+    path, # where to write (its folder must exist)
+    **state, # "model" (weights), "model_args" and whatever else the run keeps
+):
+    "`torch.save` to a temporary file, then an atomic rename: a kill mid-write leaves the old file."
+    path = Path(path); tmp = path.with_suffix(".tmp")
+    torch.save(state, tmp); os.replace(tmp, path)
 
 def load_network(
     path, # a checkpoint written by `nossl_nb.train` (or any dict with "model" and "model_args")

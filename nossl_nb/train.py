@@ -4,10 +4,9 @@
 
 # %% auto #0
 __all__ = ['PRESETS', 'TRAIN_LISTS', 'SAMPLE_SOURCES', 'RESUMABLE', 'TrainConfig', 'resolve_config', 'config_parser',
-           'parse_overrides', 'train_buckets', 'BucketBatchSampler', 'forward_batch', 'save_checkpoint',
-           'load_checkpoint', 'export_model', 'build_network', 'n_params', 'epoch_seed', 'make_loader',
-           'train_one_epoch', 'train', 'finish_run', 'epoch_figures', 'cost_report', 'peak_memory', 'format_cost',
-           'main']
+           'parse_overrides', 'train_buckets', 'BucketBatchSampler', 'forward_batch', 'load_checkpoint', 'export_model',
+           'build_network', 'n_params', 'epoch_seed', 'make_loader', 'train_one_epoch', 'train', 'finish_run',
+           'epoch_figures', 'cost_report', 'peak_memory', 'format_cost', 'main']
 
 # %% ../nbs/09_train.ipynb #de3c987a
 import argparse, importlib, itertools, json, math, os, sys, time
@@ -25,7 +24,7 @@ from .clustering import TAU1, TAU2, n_objects
 from .data import LogSpectrogram, collate, clip_list, RandomMixtures
 from .evaluate import PAPER_T6, evaluate, fail, format_table, load_test_set, method_settings, predict, scene_figure
 from .ioi import EPS
-from .model import ALPHA, MARGIN, OMEGA, NoSSLNet, read_checkpoint
+from .model import ALPHA, MARGIN, OMEGA, NoSSLNet, read_checkpoint, save_checkpoint
 from .osc import method_losses
 from .samples import SceneDataset, load_assets
 
@@ -218,11 +217,6 @@ def forward_batch(net, frontend, batch, cfg, device, osc_on=True):
 
 # %% ../nbs/09_train.ipynb #d9d04692
 RESUMABLE = {"epochs", "out_dir", "resume", "num_workers", "device", "log_every", "eval_sets", "eval_size", "compile", "max_steps", "data_root", "preset"}
-
-def save_checkpoint(path, **state):
-    "`torch.save` to a temporary file, then an atomic rename."
-    path = Path(path); tmp = path.with_suffix(".tmp")
-    torch.save(state, tmp); os.replace(tmp, path)
 
 def load_checkpoint(
     path, # a checkpoint of this script
