@@ -24,6 +24,7 @@ TEMPERATURE = 0.07  # the logits' temperature: LVS's, which the official code ke
 
 def avc_terms(
     S_all:torch.Tensor, # B×B×h×w cosine of image n with audio m
+    *, # the settings, by name only
     alpha:float=ALPHA, # mask threshold α (Eq. 2)
     omega:float=OMEGA, # mask temperature ω (Eq. 2)
     margin:float=MARGIN, # trimap gap below α for the hard negative
@@ -33,17 +34,18 @@ def avc_terms(
     if S_all.ndim != 4 or S_all.shape[1] != B:
         raise ValueError(f"S_all must be B×B×h×w (every image with every audio), got {tuple(S_all.shape)}")
     S_v = S_all.diagonal(dim1=0, dim2=1).permute(2, 0, 1)  # B×h×w
-    M = sound_mask(S_v, alpha, omega)
+    M = sound_mask(S_v, alpha=alpha, omega=omega)
     off = ~torch.eye(B, dtype=torch.bool, device=S_all.device)  # B×B: the other clips
     return dict(
         pos=masked_mean(S_v, M),
-        easy=masked_mean(S_all, sound_mask(S_all, alpha, omega)),
-        hard=masked_mean(S_v, background_mask(S_v, alpha, omega, margin)),
+        easy=masked_mean(S_all, sound_mask(S_all, alpha=alpha, omega=omega)),
+        hard=masked_mean(S_v, background_mask(S_v, alpha=alpha, omega=omega, margin=margin)),
         neg_eq3=masked_mean(S_v, 1 - M) + (S_all.mean((-2, -1)) * off).sum(1),
     )
 
 def avc_loss(
     S_all:torch.Tensor, # B×B×h×w cosine of image n with audio m
+    *, # the settings, by name only
     alpha:float=ALPHA, # mask threshold α (Eq. 2)
     omega:float=OMEGA, # mask temperature ω (Eq. 2)
     margin:float=MARGIN, # trimap gap below α for LVS's hard negative
@@ -51,7 +53,7 @@ def avc_loss(
     form:str="lvs", # "lvs" (the official implementation) or "eq3" (the equation)
 ):
     "$\\mathcal L_{avc}$ (Eq. 3), in LVS's form by default."
-    t = avc_terms(S_all, alpha, omega, margin)
+    t = avc_terms(S_all, alpha=alpha, omega=omega, margin=margin)
     B = S_all.shape[0]
     if form == "lvs":
         easy = t['easy'].masked_fill(torch.eye(B, dtype=torch.bool, device=S_all.device), float('-inf'))

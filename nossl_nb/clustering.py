@@ -35,6 +35,7 @@ def group_seeds(
     seeds:torch.Tensor, # T×c seeds E_p^t of one clip
     valid:torch.Tensor, # T bool: which seeds exist
     E_n:torch.Tensor, # c negative vector
+    *, # the settings, by name only
     tau1:float=TAU1, # drop a seed whose cosine with E_n exceeds τ1
     tau2:float=TAU2, # link two seeds whose cosine exceeds τ2
 ):
@@ -70,6 +71,7 @@ def group_batch(
     seeds:torch.Tensor, # B×T×c seeds (zero where not valid)
     valid:torch.Tensor, # B×T bool
     E_n:torch.Tensor, # B×c negative vectors
+    *, # the settings, by name only
     tau1:float=TAU1, # drop a seed whose cosine with E_n exceeds τ1
     tau2:float=TAU2, # link two seeds whose cosine exceeds τ2
 ):

@@ -43,11 +43,12 @@ class Prediction(NamedTuple):
 def group_objects(
     S_v:torch.Tensor, # B×h×w sound map
     r:IOIResult, # IOI's result for the same batch
+    *, # the settings, by name only
     tau1:float=TAU1, # §3.4: drop a seed whose cosine with E_n exceeds τ1
     tau2:float=TAU2, # §3.4: link two seeds whose cosine exceeds τ2
 )->Prediction:
     "§3.4 on an IOI result: the one step of the method that depends on τ."
-    labels = group_batch(r.seeds, r.valid, r.E_n, tau1, tau2)  # B×T
+    labels = group_batch(r.seeds, r.valid, r.E_n, tau1=tau1, tau2=tau2)  # B×T
     return Prediction(S_v, r, labels, object_maps(r.maps, labels), n_objects(labels))
 
 @torch.no_grad()
@@ -55,6 +56,7 @@ def predict(
     net:NoSSLNet, # the two-stream network
     frames:torch.Tensor, # B×3×H×W ImageNet-normalised frames
     spectrograms:torch.Tensor, # B×1×F×T log spectrograms
+    *, # the settings, by name only
     alpha:float=ALPHA, # Eq. 2's threshold (E_n's background)
     omega:float=OMEGA, # Eq. 2's temperature
     eps:float=EPS, # Alg. 1's ε: stop when no cell of S_v is above it
@@ -70,7 +72,8 @@ def predict(
     try: F_v, l_a = net(frames, spectrograms)  # B×c×h×w, B×c
     finally: net.train(was_training)
     S_v = sound_map(F_v, l_a)  # B×h×w
-    return group_objects(S_v, ioi(S_v, F_v, alpha, omega, eps, region, t_max, margin), tau1, tau2)
+    r = ioi(S_v, F_v, alpha=alpha, omega=omega, eps=eps, region=region, t_max=t_max, margin=margin)
+    return group_objects(S_v, r, tau1=tau1, tau2=tau2)
 
 # %% ../nbs/10_evaluate.ipynb #5a3b5b3c
 METHOD_KEYS = ("alpha", "omega", "eps", "region", "t_max", "margin")  # `predict`'s settings that a training run fixes
@@ -205,7 +208,7 @@ def evaluate(
     for b in same_size_batches(dataset, batch_size, num_workers):
         frames = b["frame"].to(device)  # B×3×H×W
         p = predict(net, frames, frontend(b["audio"].to(device)), tau1=taus[0][0], tau2=taus[0][1], **method_kw)
-        cells = [p] + [group_objects(p.S_v, p.ioi, t1, t2) for t1, t2 in taus[1:]]  # τ only regroups the seeds
+        cells = [p] + [group_objects(p.S_v, p.ioi, tau1=t1, tau2=t2) for t1, t2 in taus[1:]]  # τ only regroups the seeds
         H, W = frames.shape[-2:]
         for j in range(len(frames)):
             s = dict(id=b["id"][j], S_v=p.S_v[j].float().cpu(), boxes=b["boxes"][j], size=(H, W),

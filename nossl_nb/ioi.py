@@ -23,7 +23,7 @@ def ioi_inputs(
 ):
     "$\\hat F_v = S_v\\cdot F_v$ (…×c×h×w) and $E_n$ = mean over cells of $\\hat F_v\\cdot N$ (…×c)."
     F_hat = S_v.unsqueeze(-3) * F.normalize(F_v, dim=-3)  # …×c×h×w
-    E_n = (F_hat * background_mask(S_v, alpha, omega, margin).unsqueeze(-3)).mean((-2, -1))  # …×c
+    E_n = (F_hat * background_mask(S_v, alpha=alpha, omega=omega, margin=margin).unsqueeze(-3)).mean((-2, -1))  # …×c
     return F_hat, E_n
 
 # %% ../nbs/05_ioi.ipynb #f04021ee
@@ -42,6 +42,7 @@ EPS = 0.1  # Alg. 1's ε: the official code's stopping threshold
 def ioi_reference(
     S_v:torch.Tensor, # h×w sound map of ONE clip
     F_v:torch.Tensor, # c×h×w its visual features
+    *, # the settings, by name only
     alpha:float=ALPHA, # the mask's threshold α (for E_n's background)
     omega:float=OMEGA, # the mask's temperature ω
     eps:float=EPS, # ε of Alg. 1: stop when no cell of S_v is above it
@@ -81,6 +82,7 @@ def ioi_reference(
 def ioi(
     S_v:torch.Tensor, # B×h×w sound maps
     F_v:torch.Tensor, # B×c×h×w visual features
+    *, # the settings, by name only
     alpha:float=ALPHA, # the mask's threshold α (for E_n's background)
     omega:float=OMEGA, # the mask's temperature ω
     eps:float=EPS, # ε of Alg. 1
@@ -95,7 +97,7 @@ def ioi(
     B, c, h, w = F_v.shape
     X = F_v.flatten(2)  # B×c×hw
     scale = S_v.flatten(1) / X.norm(dim=1).clamp_min(1e-12)  # B×hw: F̂_j = scale_j · F_v[j]
-    E_n = torch.einsum('bcn,bn->bc', X, scale * background_mask(S_v, alpha, omega, margin).flatten(1)) / (h * w)  # B×c
+    E_n = torch.einsum('bcn,bn->bc', X, scale * background_mask(S_v, alpha=alpha, omega=omega, margin=margin).flatten(1)) / (h * w)  # B×c
     with torch.no_grad():
         Xd, sd, E_nd = X.detach(), scale.detach(), E_n.detach()
         G = sd[:, :, None] * (Xd.transpose(1, 2) @ Xd) * sd[:, None, :]  # B×hw×hw: ⟨F̂_i, F̂_j⟩

@@ -232,7 +232,7 @@ def find_objects(
     "§3.4 on the clip's IOI result (no network: `evaluate.group_objects`), and each object's box and score."
     tau1 = loc.config["tau1"] if tau1 is None else tau1
     tau2 = loc.config["tau2"] if tau2 is None else tau2
-    p = group_objects(loc.pred.S_v, loc.pred.ioi, tau1, tau2)
+    p = group_objects(loc.pred.S_v, loc.pred.ioi, tau1=tau1, tau2=tau2)
     (H, W), (H0, W0) = loc.frame.shape[-2:], loc.image.shape[:2]
     S, cells = loc.pred.S_v[0].flatten(), loc.pred.ioi.cells[0]  # h·w, T
     out = []

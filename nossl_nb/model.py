@@ -82,6 +82,7 @@ ALPHA, OMEGA, MARGIN = 0.65, 0.03, 0.25  # Eq. 2's α and ω, and LVS's trimap g
 
 def sound_mask(
     S:torch.Tensor, # …×h×w sound map (raw cosine)
+    *, # the settings, by name only
     alpha:float=ALPHA, # threshold α of Eq. 2
     omega:float=OMEGA, # temperature ω of Eq. 2
 ):
@@ -90,6 +91,7 @@ def sound_mask(
 
 def background_mask(
     S:torch.Tensor, # …×h×w sound map (raw cosine)
+    *, # the settings, by name only
     alpha:float=ALPHA, # threshold α of Eq. 2
     omega:float=OMEGA, # temperature ω of Eq. 2
     margin:float=MARGIN, # the trimap's gap below α (LVS: 0.65 - 0.25 = 0.4)

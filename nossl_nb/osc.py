@@ -38,6 +38,7 @@ def osc_loss(
     valid:torch.Tensor, # B×T bool
     labels:torch.Tensor, # B×T object label per seed (−1: dropped or invalid)
     E_n:torch.Tensor, # B×c negative vectors
+    *, # the settings, by name only
     reduction:str="paper", # "paper": mean over a clip's objects, summed over clips, / B; "official": sum over objects / B
 ):
     "$\\mathcal L_{osc}$ (Eq. 4) for a batch, vectorised over clips and objects."
@@ -60,6 +61,7 @@ def osc_loss(
 def method_losses(
     F_v:torch.Tensor, # B×c×h×w visual features
     l_a:torch.Tensor, # B×c audio features
+    *, # the settings, by name only
     alpha:float=ALPHA, # the mask's threshold α (Eq. 2)
     omega:float=OMEGA, # the mask's temperature ω (Eq. 2)
     margin:float=MARGIN, # trimap gap (hard negatives, E_n)
@@ -76,8 +78,8 @@ def method_losses(
     "Eq. 5 on a batch: `dict(loss, avc, osc, S_v, ioi, labels)`."
     S_all = sound_map_all(F_v, l_a)  # B×B×h×w
     S_v = S_all.diagonal(dim1=0, dim2=1).permute(2, 0, 1)  # B×h×w
-    L_avc = avc_loss(S_all, alpha, omega, margin, temperature, avc_form)
-    r = ioi(S_v, F_v, alpha, omega, eps, region, t_max, margin)
-    labels = group_batch(r.seeds, r.valid, r.E_n, tau1, tau2)
-    L_osc = osc_loss(r.seeds, r.valid, labels, r.E_n, osc_reduction)
+    L_avc = avc_loss(S_all, alpha=alpha, omega=omega, margin=margin, temperature=temperature, form=avc_form)
+    r = ioi(S_v, F_v, alpha=alpha, omega=omega, eps=eps, region=region, t_max=t_max, margin=margin)
+    labels = group_batch(r.seeds, r.valid, r.E_n, tau1=tau1, tau2=tau2)
+    L_osc = osc_loss(r.seeds, r.valid, labels, r.E_n, reduction=osc_reduction)
     return dict(loss=lambda_avc * L_avc + lambda_osc * L_osc, avc=L_avc, osc=L_osc, S_v=S_v, ioi=r, labels=labels)

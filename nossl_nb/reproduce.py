@@ -251,7 +251,7 @@ def oracle_counts(
             per_object = F.normalize(torch.einsum('bkhw,bchw->bkc', inside.float(), F_v), dim=-1)  # B×k×c
             for name, audio in (("trained", l_a), ("oracle", F.normalize(per_object.sum(1), dim=-1))):
                 S_v = sound_map(F_v, audio)
-                found = group_objects(S_v, ioi(S_v, F_v, **method_kw), tau1, tau2).K  # B
+                found = group_objects(S_v, ioi(S_v, F_v, **method_kw), tau1=tau1, tau2=tau2).K  # B
                 out[name][k] = 100 * float((found == k).float().mean())
     finally: net.train(was_training)
     return out

@@ -119,9 +119,9 @@ def test_osc_reductions_against_their_formulas():
         A, P, N = seeds[b, members[0]], seeds[b, members].mean(0), seeds[b, others].mean(0) + E_n[b]
         return (1 - cos(A, P)) + cos(A, N)
     L00, L01, L10 = L(0, [0, 2], [1]), L(0, [1], [0, 2]), L(1, [0], [1])
-    assert torch.allclose(osc_loss(seeds, valid, labels, E_n, "paper"), ((L00 + L01) / 2 + L10) / 2, atol=1e-6)
-    assert torch.allclose(osc_loss(seeds, valid, labels, E_n, "official"), (L00 + L01 + L10) / 2, atol=1e-6)
-    with pytest.raises(ValueError, match="reduction"): osc_loss(seeds, valid, labels, E_n, "sum")
+    assert torch.allclose(osc_loss(seeds, valid, labels, E_n, reduction="paper"), ((L00 + L01) / 2 + L10) / 2, atol=1e-6)
+    assert torch.allclose(osc_loss(seeds, valid, labels, E_n, reduction="official"), (L00 + L01 + L10) / 2, atol=1e-6)
+    with pytest.raises(ValueError, match="reduction"): osc_loss(seeds, valid, labels, E_n, reduction="sum")
 
 
 def test_avc_in_bf16_is_close_to_float32():
