@@ -6,8 +6,9 @@
 __all__ = ['SR', 'CLIP_SECONDS', 'N_SAMPLES', 'FRAME_SIZE', 'IMAGENET_MEAN', 'IMAGENET_STD', 'IMAGE_EXTS', 'AUDIO_EXTS',
            'VIDEO_EXTS', 'METADATA', 'DataError', 'MissingDataError', 'load_audio', 'audio_window', 'LogSpectrogram',
            'video_frame', 'load_frame', 'frame_transform', 'normalize', 'denormalize', 'norm_boxes', 'boxes_to_mask',
-           'boxes_to_cells', 'Clip', 'load_clip', 'show_sample', 'mix', 'collate', 'AVDataset', 'scan_folder',
-           'find_meta', 'Layout', 'build_dataset', 'music', 'vggss', 'vggsound_mix', 'clip_list', 'RandomMixtures']
+           'boxes_to_cells', 'Clip', 'load_clip', 'show_sample', 'mix', 'collate', 'AVDataset', 'atomic_write',
+           'music_audio_name', 'scan_folder', 'find_meta', 'Layout', 'build_dataset', 'music', 'vggss', 'vggsound_mix',
+           'clip_list', 'RandomMixtures']
 
 # %% ../nbs/01_audio_visual_data.ipynb #imports
 import csv, functools, importlib.resources, json, math, os, warnings
@@ -280,6 +281,18 @@ class AVDataset(Dataset):
         raise DataError(f"no readable scene in this dataset ({len(self)} scenes); check the files")
 
 # %% ../nbs/01_audio_visual_data.ipynb #layout
+def atomic_write(path, # the final path
+                 write, # write(p) writes the file at p
+                ) -> Path:
+    "Write at a temporary name in the same folder, then rename: the file is complete or absent (or the old one), never half."
+    path = Path(path); tmp = path.with_name(f".{path.name}.part")
+    write(tmp); os.replace(tmp, path)
+    return path
+
+def music_audio_name(clip_id): # <video>_<segment>_<frame>, e.g. HnUOaSfTA6c_000_00000
+    "The audio a MUSIC frame id shares with its video: the id without its last 10 characters (as AVGN's code reads it)."
+    return clip_id[:-10]
+
 def scan_folder(folder, exts):
     "stem → path of the files in `folder` with one of `exts` (none if the folder is missing)"
     if not folder.is_dir(): return {}
@@ -367,7 +380,7 @@ def music(root, # MUSIC folder: frames/<video>_<segment>_<frame>.jpg, audio/<vid
     path, records = _read_json(root, meta)
     keys = lambda r: [("class", "bbox")] if "bbox" in r else [(f"class_src{k}", f"bbox_src{k}") for k in (1, 2)]
     boxes = _annotations(path, records, lambda r: [norm_boxes([r[b]], "xywh", f"{path}: clip '{r['file']}'") for _, b in keys(r)], skip_bad)
-    scenes = [[(r["file"], r["file"][:-10], [r[c] for c, _ in keys(r)], boxes[r["file"]])] for r in records if r["file"] in boxes]
+    scenes = [[(r["file"], music_audio_name(r["file"]), [r[c] for c, _ in keys(r)], boxes[r["file"]])] for r in records if r["file"] in boxes]
     return build_dataset(root, path, scenes, skip_bad, [r["file"] for r in records if r["file"] not in boxes], **kwargs)
 
 # %% ../nbs/01_audio_visual_data.ipynb #vggss
@@ -423,7 +436,7 @@ def clip_list(root, # dataset folder
     "A training list (VGGSound-Single's 144k ids, MUSIC's train lists) → unannotated samples."
     path = find_meta(root, meta)
     rows = [line.strip().split(",") for line in path.read_text().splitlines() if line.strip()]
-    scenes = [[(r[0], r[0][:-10] if music_names else r[0], r[1:] or [""], [torch.zeros(0, 4)] * max(1, len(r) - 1))] for r in rows]
+    scenes = [[(r[0], music_audio_name(r[0]) if music_names else r[0], r[1:] or [""], [torch.zeros(0, 4)] * max(1, len(r) - 1))] for r in rows]
     return build_dataset(root, path, scenes, skip_bad, **kwargs)
 
 class RandomMixtures(Dataset):

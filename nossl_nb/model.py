@@ -6,10 +6,9 @@
 __all__ = ['ALPHA', 'OMEGA', 'MARGIN', 'LITE0_STAGES', 'BACKBONES', 'HEADS', 'SHIPPED', 'DEMO_SEED', 'toy_scene', 'toy_batch',
            'sound_map_all', 'sound_map', 'sound_mask', 'background_mask', 'resnet18_trunk', 'lite0_key_map',
            'lite0_imagenet_state_dict', 'efficientnet_lite0', 'Renormalize', 'visual_trunk', 'NoSSLNet',
-           'read_checkpoint', 'save_checkpoint', 'load_network', 'demo_scene']
+           'read_checkpoint', 'save_checkpoint', 'load_network', 'demo_scene', 'untrained_twin']
 
 # %% ../nbs/03_sound_map.ipynb #d85ae2c0
-import os
 from pathlib import Path
 
 import torch
@@ -17,7 +16,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 import torchvision
 
-from .data import IMAGENET_MEAN, IMAGENET_STD, LogSpectrogram, collate
+from .data import IMAGENET_MEAN, IMAGENET_STD, LogSpectrogram, atomic_write, collate
 from .samples import SAMPLES_DIR, SceneDataset
 
 # %% ../nbs/03_sound_map.ipynb #120733d6
@@ -296,9 +295,8 @@ def save_checkpoint(
     path, # where to write (its folder must exist)
     **state, # "model" (weights), "model_args" and whatever else the run keeps
 ):
-    "`torch.save` to a temporary file, then an atomic rename: a kill mid-write leaves the old file."
-    path = Path(path); tmp = path.with_suffix(".tmp")
-    torch.save(state, tmp); os.replace(tmp, path)
+    "`torch.save` through `data.atomic_write`: a kill mid-write leaves the old file."
+    atomic_write(path, lambda p: torch.save(state, p))
 
 def load_network(
     path, # a checkpoint written by `nossl_nb.train` (or any dict with "model" and "model_args")
@@ -339,3 +337,11 @@ def demo_scene(
     F_v, l_a = net.eval()(batch["frame"], LogSpectrogram()(batch["audio"]))
     net.train(mode)
     return batch, F_v, l_a
+
+def untrained_twin(
+    ckpt:dict, # a checkpoint (`load_network`'s second value)
+    seed:int=0, # seed of the untrained head and audio stream
+) -> nn.Module:
+    "The checkpoint's network before training: the same architecture and ImageNet trunk, the rest freshly initialised."
+    torch.manual_seed(seed)
+    return NoSSLNet(**{**ckpt["model_args"], "visual_weights": "imagenet"})

@@ -19,7 +19,7 @@ import soundfile as sf
 from fastcore.script import Param, call_parse
 from tqdm.auto import tqdm
 
-from .data import (CLIP_SECONDS, METADATA, SR, VIDEO_EXTS, DataError, Layout, MissingDataError, scan_folder, video_frame,
+from .data import (CLIP_SECONDS, METADATA, SR, VIDEO_EXTS, DataError, Layout, MissingDataError, atomic_write, music_audio_name, scan_folder, video_frame,
                    find_meta, load_audio, load_frame)
 from .samples import SceneDataset, write_video
 
@@ -92,12 +92,6 @@ class Failure(NamedTuple):
     reason: str  # no audio stream, no video stream, undecodable, too short, missing, unknown frame time
     detail: str  # what was found
 
-def _atomic(path, write): # the final path; write(p) writes the file at p
-    "Write at a temporary name in the same folder, then rename: complete or absent, never half."
-    tmp = path.with_name(f".{path.name}.part")
-    write(tmp)
-    os.replace(tmp, path)
-
 def _reason(e): return "no audio stream" if "no audio stream" in str(e) else "no video stream" if "no picture" in str(e) else "undecodable"
 
 def cut(source, # a downloaded video
@@ -117,8 +111,8 @@ def cut(source, # a downloaded video
             failures.append(fail(t, "too short", f"{len(a) / SR:.2f} s of sound in [{t.start:g}, {t.end:g}) s; needs {min_seconds:g}")); continue
         try: image = video_frame(source, t.start + len(a) / SR / 2 if t.at is None else t.at).convert("RGB")
         except (DataError, av.FFmpegError, OSError) as e: failures.append(fail(t, _reason(e), e)); continue
-        _atomic(out/"audio"/f"{t.clip}{audio_ext}", lambda p: sf.write(p, a, SR, format=audio_ext[1:].upper(), subtype="PCM_16"))
-        _atomic(out/"frames"/f"{t.clip}.jpg", lambda p: image.save(p, format="JPEG", quality=95))
+        atomic_write(out/"audio"/f"{t.clip}{audio_ext}", lambda p: sf.write(p, a, SR, format=audio_ext[1:].upper(), subtype="PCM_16"))
+        atomic_write(out/"frames"/f"{t.clip}.jpg", lambda p: image.save(p, format="JPEG", quality=95))
     return failures
 
 # %% ../nbs/14_prepare.ipynb #56e38751
@@ -227,7 +221,7 @@ def check_folder(root, # a prepared dataset folder
     path, layout = find_meta(root, meta), Layout(root)
     scenes, present = listed_scenes(path), {}
     for c in _listed_ids(path):
-        try: present[c] = layout.clip(c, c[:-10] if path.name.startswith("music") else c, [], [], path)  # MUSIC's audio name, as `data.music` takes it
+        try: present[c] = layout.clip(c, music_audio_name(c) if path.name.startswith("music") else c, [], [], path)
         except MissingDataError: pass
     probe = functools.partial(_probe, min_samples=int(min_seconds * SR))
     state = dict(zip(present, _map(probe, list(present.values()), workers, progress, desc="check", unit="clip")))
