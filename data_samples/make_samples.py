@@ -1,7 +1,9 @@
 """Regenerate every asset in `data_samples/` from Debian/PyPI packages (see LICENSES.md).
 
-Needs: fluidsynth + fluid-soundfont-gm (sounds), fonts-noto-color-emoji (pictures), scikit-image
-(background photographs). Run from anywhere: `python data_samples/make_samples.py`.
+Needs: fluidsynth + fluid-soundfont-gm, musescore-general-soundfont-small and csound-soundfont (sounds),
+fonts-noto-color-emoji (pictures), scikit-image (background photographs). Run from anywhere: `python data_samples/make_samples.py`.
+`--validation DIR` writes a folder for choosing settings, not shipped: other recordings through TimGM6mb
+(timgm6mb-soundfont, GPL-2) with training's pictures.
 `--heldout` writes only `heldout/`, assets that training never saw (fluidsynth + opl3-soundfont, fonts-symbola, scipy).
 The output is deterministic given the package versions; the files are committed so that nobody
 else needs these packages.
@@ -17,6 +19,8 @@ OUT = Path(__file__).resolve().parent
 SOUNDFONT = Path("/usr/share/sounds/sf2/FluidR3_GM.sf2")
 EMOJI_FONT = Path("/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf")
 SR, SECONDS, N_RECORDINGS, PICTURE_PX, BACKGROUND_PX = 16000, 3, 5, 128, 256
+# more timbres for training: recordings 5-6 through MuseScore General (MIT), 7-8 through csound's GM bank (public domain)
+MORE_SOUNDFONTS = [(Path("/usr/share/sounds/sf3/MuseScore_General_Lite.sf3"), (2, 4)), (Path("/usr/share/sounds/sf2/sf_GMbank.sf2"), (3, 4))]
 
 # class -> (General MIDI program (0-based), lowest note, highest note, melodic?)
 SOUNDS = {
@@ -83,11 +87,12 @@ def render(program, notes, tmp, soundfont=SOUNDFONT):
 
 
 def make_sounds(rng, out=OUT, soundfont=SOUNDFONT,
-                kinds=range(N_RECORDINGS)):  # phrase kinds (see `phrase`), one recording each
-    (out / "audio").mkdir(parents=True)
+                kinds=range(N_RECORDINGS),  # phrase kinds (see `phrase`), one recording each
+                first=0):  # number of the first recording written
+    (out / "audio").mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         for name, (program, lo, hi, melodic) in SOUNDS.items():
-            for i, k in enumerate(kinds):
+            for i, k in enumerate(kinds, first):
                 sf.write(out / "audio" / f"{name}_{i}.flac", render(program, phrase(rng, k, lo, hi, melodic), tmp, soundfont), SR, subtype="PCM_16")
 
 
@@ -198,6 +203,7 @@ def make_pictures():
 
 # --- held out: what training never saw, to measure generalisation (`--heldout`) -----------------
 HELDOUT = OUT / "heldout"
+VALIDATION_SOUNDFONT = Path("/usr/share/sounds/sf2/TimGM6mb.sf2")  # GPL-2: its renders are for choosing settings, never shipped
 HELDOUT_SOUNDFONT = Path("/usr/share/sounds/sf2/OPL-3_FM_128M.sf2")  # FM synthesis, no sample in common with FluidR3
 SYMBOLA_FONT = Path("/usr/share/fonts/truetype/ancient-scripts/Symbola_hint.ttf")
 HELDOUT_KINDS = (4,)  # one recording a class (a random melody; four overlapping events for effects): two pass 1.5 MB
@@ -302,6 +308,14 @@ def make_heldout(out=HELDOUT):
     for k in range(3): texture(rng, k).save(out / "backgrounds" / f"texture_{k}.jpg", quality=85)
 
 
+def make_validation(out):
+    "Sounds through a soundfont that neither training nor heldout/ uses, training's pictures: settings are chosen on these."
+    out = Path(out)
+    for d in ("audio", "pictures"): shutil.rmtree(out / d, ignore_errors=True)
+    make_sounds(np.random.default_rng(3), out, VALIDATION_SOUNDFONT, (1, 4))
+    shutil.copytree(OUT / "pictures", out / "pictures")
+
+
 def folder_size(folder): return sum(f.stat().st_size for f in folder.rglob("*") if f.is_file())
 
 
@@ -310,9 +324,14 @@ if __name__ == "__main__":
     if sys.argv[1:] == ["--heldout"]:
         make_heldout()
         print(f"data_samples/heldout: {len(SOUNDS)} classes, {folder_size(HELDOUT) / 1e6:.2f} MB")
-    elif sys.argv[1:]: sys.exit("usage: make_samples.py [--heldout]")
+    elif sys.argv[1:2] == ["--validation"] and len(sys.argv) == 3:
+        make_validation(sys.argv[2])
+        print(f"{sys.argv[2]}: {len(SOUNDS)} classes")
+    elif sys.argv[1:]: sys.exit("usage: make_samples.py [--heldout | --validation DIR]")
     else:
         for d in ("audio", "pictures", "backgrounds"): shutil.rmtree(OUT / d, ignore_errors=True)
         rng = np.random.default_rng(0)
         make_sounds(rng); make_pictures(); make_backgrounds(rng)
+        more = np.random.default_rng(2)  # after the rest, so that recordings 0-4 stay as they were
+        for j, (soundfont, kinds) in enumerate(MORE_SOUNDFONTS): make_sounds(more, OUT, soundfont, kinds, N_RECORDINGS + 2 * j)
         print(f"data_samples: {len(SOUNDS)} classes, {(folder_size(OUT) - folder_size(HELDOUT)) / 1e6:.1f} MB")

@@ -53,9 +53,10 @@ def test_video(d, capsys):
     lines = capsys.readouterr().out.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("duet.mp4 0.00–3.00 s: 1 object: #0 score"), lines
     rec = json.loads((out / "duet_localized.json").read_text())
-    assert (rec["n_objects"], rec["tau1"], rec["tau2"], rec["tiles"], rec["size"]) == (1, 1.0, -1.0, [1, 2], [128, 256])
+    fs = resolve_config("samples").frame_size  # the stand-in's tile, the preset's
+    assert (rec["n_objects"], rec["tau1"], rec["tau2"], rec["tiles"], rec["size"]) == (1, 1.0, -1.0, [1, 2], [fs, 2 * fs])
     x1, y1, x2, y2 = rec["objects"][0]["box"]  # τ1 = 1 keeps every seed, τ2 = −1 links them all: one object
-    assert 0 <= x1 < x2 <= 256 and 0 <= y1 < y2 <= 128 and -1 <= rec["objects"][0]["score"] <= 1
+    assert 0 <= x1 < x2 <= 2 * fs and 0 <= y1 < y2 <= fs and -1 <= rec["objects"][0]["score"] <= 1
     assert Image.open(out / "duet_localized.png").size[0] > 400
 
 
@@ -91,7 +92,8 @@ def test_every_writes_a_video(d, capsys):
     assert [w["start"] for w in windows] == [0.0, 2.0, 4.0]
     with av.open(str(out / "seven_localized.mp4")) as c:
         assert [s.type for s in c.streams] == ["video", "audio"]
-        assert (c.streams.video[0].width, c.streams.video[0].height) == (256, 128)
+        fs = resolve_config("samples").frame_size  # the frames the stand-in sees: two tiles of the preset's size
+        assert (c.streams.video[0].width, c.streams.video[0].height) == (2 * fs, fs)
         assert sum(1 for _ in c.decode(video=0)) == 84  # 7 s at 12 frames a second, every one rewritten
 
 
