@@ -5,21 +5,20 @@
 # %% auto #0
 __all__ = ['METHOD_KEYS', 'PAPER', 'PAPER_TAU', 'PAPER_T3', 'PAPER_T6', 'DATASETS', 'COLUMNS', 'SAMPLES_SEED', 'Prediction',
            'group_objects', 'predict', 'method_settings', 'frame_tiles', 'scene_figure', 'centre_prior', 'random_maps',
-           'same_size_batches', 'score_scenes', 'evaluate', 'format_table', 'load_test_set', 'dashed_to_underscored',
-           'fail', 'main']
+           'same_size_batches', 'score_scenes', 'evaluate', 'format_table', 'load_test_set', 'main']
 
 # %% ../nbs/10_evaluate.ipynb #ev002
 import json, re, sys, warnings
 from collections import Counter
 from pathlib import Path
-from typing import NamedTuple
+from typing import Literal, NamedTuple
 
 import numpy as np
 import torch
-from fastcore.script import Param, call_parse
 from torch.utils.data import DataLoader, Subset
 from tqdm.auto import tqdm
 
+from .cli import fail, run_command
 from .clustering import TAU1, TAU2, group_batch, n_objects, object_maps
 from .data import DataError, LogSpectrogram, boxes_to_mask, MissingDataError, collate, denormalize, music, vggss, vggsound_mix
 from .ioi import EPS, IOIResult, ioi
@@ -349,18 +348,13 @@ def load_test_set(
     return ds if n is None else Subset(ds, range(min(n, len(ds))))
 
 # %% ../nbs/10_evaluate.ipynb #ev035
-def dashed_to_underscored(argv): return [re.sub(r"(?<=\w)-(?=\w)", "_", a) if a.startswith("--") else a for a in argv]
-if __name__ == "__main__": sys.argv[1:] = dashed_to_underscored(sys.argv[1:])  # only rewrites options, before fastcore parses them
-
-def fail(msg): sys.exit(f"error: {' '.join(str(msg).split())}")  # one line on stderr, exit status 1
-
-@call_parse
 def main(
-    dataset:Param("test set", str, choices=list(DATASETS))="samples-mixed",
+    *,
+    dataset:Literal[tuple(DATASETS)]="samples-mixed", # test set
     checkpoint:str=None, # a checkpoint of `nossl_nb.train`; none: an untrained network (samples-* only)
     data_root:str=None, # folder of a real data set: frames/, audio/ and its metadata file
-    tau1:Param("τ1 values: every (τ1, τ2) pair is scored from one pass (Table 4)", float, nargs="+")=None,
-    tau2:Param("τ2 values", float, nargs="+")=None,
+    tau1:list[float]=None, # τ1 values: every (τ1, τ2) pair is scored from one pass (Table 4) (default: the checkpoint's)
+    tau2:list[float]=None, # τ2 values (default: the checkpoint's)
     n:int=None, # number of scenes (default: all of a real set, 200 generated ones)
     batch_size:int=32, # scenes per forward pass
     num_workers:int=0, # DataLoader workers
@@ -399,3 +393,7 @@ def main(
     print(f"numbers: {out/'results.json'}, figures: {out/'figures'}")
     print(json.dumps({k: round(v, 2) for k, v in results["metrics"].items()}))
     return results
+
+# %% ../nbs/10_evaluate.ipynb #ae7b3150
+#| eval: false
+if __name__ == "__main__" and "ipykernel" not in sys.modules: run_command(main, "python -m nossl_nb.evaluate")  # the command line, not a notebook kernel

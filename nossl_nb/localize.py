@@ -19,15 +19,15 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 import torch.nn.functional as F
-from fastcore.script import call_parse
 from PIL import Image, ImageDraw, ImageFont
 from scipy import ndimage
 from tqdm.auto import tqdm
 
 from .data import (CLIP_SECONDS, IMAGE_EXTS, N_SAMPLES, SR, VIDEO_EXTS, DataError, LogSpectrogram,
                            MissingDataError, audio_window, load_audio, load_frame, normalize)
+from .cli import fail, run_command
 from .clustering import TAU1, TAU2
-from .evaluate import Prediction, fail, frame_tiles, group_objects, method_settings, predict
+from .evaluate import Prediction, frame_tiles, group_objects, method_settings, predict
 from .ioi import IOIResult
 from .metrics import binarize, prepare_map, tile_grid, tile_slices
 from .model import SHIPPED, load_network
@@ -427,9 +427,9 @@ def _names(files):
     stems = [f.stem for f in files]
     return {f: f.stem if stems.count(f.stem) == 1 else f"{f.stem}_{f.suffix[1:]}" for f in files}
 
-@call_parse
 def main(
     video:str, # a video (mp4, mkv, webm, mov, avi), an image (jpg, png) with --audio, or a folder of videos
+    *,
     checkpoint:str=None, # a checkpoint of `python -m nossl_nb.train` (default: data_samples/nossl_samples.pt)
     audio:str=None, # the sound of an image (wav, flac, or a video), or a sound to use instead of the video's own
     start:float=None, # start of the 3 s window, seconds (default: the middle of the clip)
@@ -466,3 +466,7 @@ def main(
     print(f"{len(done)} of {len(files)} videos localized -> {out}")
     if failed: sys.exit(f"error: {len(failed)} of {len(files)} videos failed:\n" + "\n".join(f"  {m}" for m in failed))
     return done
+
+# %% ../nbs/12_localize.ipynb #228d68ee
+#| eval: false
+if __name__ == "__main__" and "ipykernel" not in sys.modules: run_command(main, "python -m nossl_nb.localize")  # the command line, not a notebook kernel

@@ -12,13 +12,13 @@ import csv, functools, json, multiprocessing, os, random, re, sys
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import NamedTuple
+from typing import Literal, NamedTuple
 
 import av
 import soundfile as sf
-from fastcore.script import Param, call_parse
 from tqdm.auto import tqdm
 
+from .cli import fail, run_command
 from .data import (CLIP_SECONDS, METADATA, SR, VIDEO_EXTS, DataError, Layout, MissingDataError, atomic_write, music_audio_name, scan_folder, video_frame,
                    find_meta, load_audio, load_frame)
 from .samples import SceneDataset, write_video
@@ -270,27 +270,23 @@ def write_mixture_lists(folder=METADATA, # where to write vggsound_trio_test.csv
     return paths
 
 # %% ../nbs/14_prepare.ipynb #2438bcb0
-if __name__ == "__main__":  # options spelt --list-missing, as `evaluate` takes them, before fastcore parses them
-    from nossl_nb.evaluate import dashed_to_underscored
-    sys.argv[1:] = dashed_to_underscored(sys.argv[1:])
-
 def _list_of(dataset, meta):
     "The metadata file of --meta, else of --dataset (a test set of `evaluate`)."
-    from nossl_nb.evaluate import DATASETS, fail  # here, not at the top: the workers need not load the model code
+    from nossl_nb.evaluate import DATASETS  # here, not at the top: the workers need not load the model code
     if meta or dataset is None: return meta
     if dataset not in DATASETS or dataset.startswith("samples"):
         fail(f"--dataset {dataset}: not a real test set; choose one of {', '.join(d for d in DATASETS if not d.startswith('samples'))}")
     return DATASETS[dataset][2]
 
 # %% ../nbs/14_prepare.ipynb #119722a4
-@call_parse
 def main(
-    videos:Param("folder of downloaded videos, named by clip id (VGGSound: with or without _<start>)", str, opt=False, nargs="?")=None,
+    videos:str=None, # folder of downloaded videos, named by clip id (VGGSound: with or without _<start>)
+    *,
     out:str=None, # dataset folder to write: frames/, audio/, prepare_report.csv
     dataset:str=None, # a test set of nossl_nb.evaluate (music-solo, vggss, vggsound-duet, ...): its list is cut, listed or checked
     meta:str=None, # a metadata file instead of --dataset's (a path, or a name: in --out, else shipped); neither: every video, whole
     workers:int=os.cpu_count() or 1, # processes
-    audio_format:Param("audio files written", str, choices=["wav", "flac"])="wav",
+    audio_format:Literal["wav", "flac"]="wav", # audio files written
     seconds:float=10.0, # a clip's length: VGGSound's from its start second, centred on a MUSIC frame
     min_seconds:float=CLIP_SECONDS, # less sound than this in a clip is a failure
     list_missing:str=None, # METADATA: print the clips it needs that VIDEOS lacks (clip,video,start,end) and exit
@@ -299,7 +295,6 @@ def main(
     quiet:bool=False, # no progress bar
 ):
     "Cut downloaded videos into the frames/ and audio/ the readers take, list what a metadata file lacks, or check a folder."
-    from nossl_nb.evaluate import fail  # one line on stderr, exit status 1
     lst, music = _list_of(dataset, meta), dataset.startswith("music") if dataset else None
     try:
         if check is not None:
@@ -319,3 +314,7 @@ def main(
         print(summary(r))
         return r
     except (MissingDataError, DataError) as e: fail(e)
+
+# %% ../nbs/14_prepare.ipynb #22425e7b
+#| eval: false
+if __name__ == "__main__" and "ipykernel" not in sys.modules: run_command(main, "python -m nossl_nb.prepare")  # the command line, not a notebook kernel

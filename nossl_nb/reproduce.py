@@ -7,16 +7,18 @@ __all__ = ['TAU_GRID', 'ABLATION', 'Row', 'table_rows', 'is_shipped', 'run_dir',
            'run_table', 'format_results', 'mixture_peaks', 'seed_cosines', 'oracle_counts', 'main']
 
 # %% ../nbs/11_reproduce.ipynb #2501d3b9
-import argparse, json, sys
+import json, sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
+from .cli import fail, run_command
 from .data import LogSpectrogram, boxes_to_cells, mix
-from .evaluate import (PAPER_T3, PAPER_T6, PAPER_TAU, SAMPLES_SEED, fail, same_size_batches, evaluate, format_table, frame_tiles, group_objects,
+from .evaluate import (PAPER_T3, PAPER_T6, PAPER_TAU, SAMPLES_SEED, same_size_batches, evaluate, format_table, frame_tiles, group_objects,
                                load_test_set, method_settings, predict)
 from .clustering import TAU1, TAU2
 from .ioi import ioi
@@ -257,30 +259,30 @@ def oracle_counts(
     return out
 
 # %% ../nbs/11_reproduce.ipynb #69d6d4d9
-def main(argv=None):
-    "Reproduce one of the paper's tables (see `--help`)."
-    p = argparse.ArgumentParser(prog="python -m nossl_nb.reproduce", description="Reproduce a table of the paper: GPU scale on the real data, or a CPU miniature on the bundled samples. Unknown flags go to the training runs (any TrainConfig field).")
-    p.add_argument("--table", type=int, required=True, choices=range(1, 7), help="the paper's table")
-    scale = p.add_mutually_exclusive_group()
-    scale.add_argument("--gpu-scale", action="store_const", const="gpu", dest="scale", help="the paper's presets on the real data (needs --data-root)")
-    scale.add_argument("--cpu-scale", action="store_const", const="cpu", dest="scale", help="the samples preset on the bundled samples (default)")
-    p.add_argument("--data-root", default=None, help="the real data set's folder (GPU scale)")
-    p.add_argument("--root", default="runs/reproduce", help="where runs and results go")
-    p.add_argument("--n", type=int, default=None, help="scenes per test set (default: all of a real set, 200 generated)")
-    p.add_argument("--retrain", action="store_true", help="train even when a model exists")
-    p.add_argument("--list", action="store_true", help="print the commands, run nothing")
-    args, rest = p.parse_known_args(argv)
-    args.scale = args.scale or "cpu"
-    try: overrides = parse_overrides(rest)
-    except ValueError as e: fail(e)
-    if args.list: return print("\n".join(commands(args.table, args.scale, args.data_root or "DATA_ROOT", args.root)))
-    if args.scale == "gpu" and not args.data_root and args.table != 6:
-        fail(f"--gpu-scale needs --data-root DIR (the real data); the commands are: python -m nossl_nb.reproduce --table {args.table} --gpu-scale --list")
-    try: result = run_table(args.table, args.scale, args.data_root, args.root, args.retrain, args.n, **overrides)
+def main(
+    *,
+    table:Literal[1, 2, 3, 4, 5, 6], # the paper's table
+    gpu_scale:bool=False, # the paper's presets on the real data (needs --data-root)
+    cpu_scale:bool=False, # the samples preset on the bundled samples (the default scale)
+    data_root:str=None, # the real data set's folder (GPU scale)
+    root:str="runs/reproduce", # where runs and results go
+    n:int=None, # scenes per test set (default: all of a real set, 200 generated)
+    retrain:bool=False, # train even when a model exists
+    list:bool=False, # print the commands, run nothing
+    **overrides, # `TrainConfig` fields for the training runs (`epochs=8`)
+):
+    """Reproduce a table of the paper: GPU scale on the real data, or a CPU miniature on the bundled samples.
+    Unknown flags go to the training runs (any TrainConfig field: `--epochs 8`)."""
+    if gpu_scale and cpu_scale: fail("--gpu-scale and --cpu-scale: choose one scale")
+    scale = "gpu" if gpu_scale else "cpu"
+    if list: return print("\n".join(commands(table, scale, data_root or "DATA_ROOT", root)))
+    if scale == "gpu" and not data_root and table != 6:
+        fail(f"--gpu-scale needs --data-root DIR (the real data); the commands are: python -m nossl_nb.reproduce --table {table} --gpu-scale --list")
+    try: result = run_table(table, scale, data_root, root, retrain, n, **overrides)
     except (FileNotFoundError, ValueError, RuntimeError) as e: fail(e)
     print(format_results(result))
-    print(f"results: {Path(args.root) / f'table{args.table}_{args.scale}.json'}")
+    print(f"results: {Path(root) / f'table{table}_{scale}.json'}")
 
 # %% ../nbs/11_reproduce.ipynb #2f5c5d4f
 #| eval: false
-if __name__ == "__main__" and "ipykernel" not in sys.modules: main()  # the command line, not a notebook's kernel
+if __name__ == "__main__" and "ipykernel" not in sys.modules: run_command(main, "python -m nossl_nb.reproduce", rest=parse_overrides)  # the command line, not a notebook's kernel

@@ -16,14 +16,14 @@ from pathlib import Path
 
 import torch
 import torch.distributed as dist
-from fastcore.docments import docments
 from torch.utils.data import DataLoader, Sampler
 from tqdm.auto import tqdm
 
 from .avc import TEMPERATURE
+from .cli import fail, option_help, command_line
 from .clustering import TAU1, TAU2, n_objects
 from .data import LogSpectrogram, collate, clip_list, RandomMixtures
-from .evaluate import PAPER_T6, evaluate, fail, format_table, load_test_set, method_settings, predict, scene_figure
+from .evaluate import PAPER_T6, evaluate, format_table, load_test_set, method_settings, predict, scene_figure
 from .ioi import EPS
 from .model import ALPHA, MARGIN, OMEGA, NoSSLNet, read_checkpoint, save_checkpoint
 from .osc import method_losses
@@ -32,7 +32,7 @@ from .samples import SceneDataset, load_assets
 # %% ../nbs/09_train.ipynb #dfe66160
 LR_SCHEDULES = {"constant": lambda t: 1.0, "cosine": lambda t: 0.5 * (1 + math.cos(math.pi * t))}  # share t ∈ [0, 1] of the run → factor
 
-@dataclass
+@dataclass(kw_only=True)  # fields by name: on the command line each is an option
 class TrainConfig:
     "Every setting of a run; the defaults are the paper's (§4.2)."
     preset: str = "custom"  # the experiment this config came from
@@ -56,13 +56,13 @@ class TrainConfig:
     audio_pool: str = "max"  # "max" (official code) or "avg" (paper's GAP)
     audio_downsample: int = 1  # average-pool the spectrogram first (2: 4× cheaper audio stream)
     # optimisation
-    epochs: int = 50
-    batch_size: int = 128
-    lr: float = 1e-4
+    epochs: int = 50  # passes over the training set
+    batch_size: int = 128  # scenes per step of each process (torchrun: of each GPU)
+    lr: float = 1e-4  # Adam learning rate
     lr_schedule: str = "constant"  # "constant" (the paper) or "cosine" (decays to 0 over the run's steps)
-    beta1: float = 0.9
-    beta2: float = 0.999
-    weight_decay: float = 0.0
+    beta1: float = 0.9  # Adam β1
+    beta2: float = 0.999  # Adam β2
+    weight_decay: float = 0.0  # Adam weight decay
     # the method
     alpha: float = ALPHA  # mask threshold (Eq. 2)
     omega: float = OMEGA  # mask temperature (Eq. 2)
@@ -82,7 +82,7 @@ class TrainConfig:
     amp: str = "auto"  # "auto" (bf16 on CUDA, off on CPU), "bf16", "none"
     compile: bool = False  # torch.compile the two encoders
     channels_last: bool = True  # NHWC convolutions (faster on GPUs)
-    seed: int = 0
+    seed: int = 0  # everything random in a run: initial weights, data order, generated scenes
     out_dir: str = None  # run folder (default runs/<preset>)
     resume: bool = False  # continue from out_dir/last.pt
     log_every: int = 10  # steps between TensorBoard points
@@ -135,19 +135,14 @@ def _parse_value(text, default, name):
     try: return kind(text)
     except ValueError: raise ValueError(f"--{name} takes a {kind.__name__}, got {text!r}") from None
 
-def _samples_value(name):
-    return f"; the samples preset: {PRESETS['samples'][name]!r}" if name in PRESETS["samples"] and name != "preset" else ""
-
 def config_parser() -> argparse.ArgumentParser:
-    "The command line's options: `--show` and every `TrainConfig` field, each with its meaning (the field's comment) and default."
-    p = argparse.ArgumentParser(prog="python -m nossl_nb.train", allow_abbrev=False, exit_on_error=False,
-                                description="Train the method: the samples preset on a CPU in minutes, or the paper's experiments on a GPU.")
+    "The command line's options: every `TrainConfig` field with its comment, its default and the samples preset's, `--preset` and `--show`."
+    p = command_line(importlib.import_module("nossl_nb.train").TrainConfig,  # the imported module: docments misses a dataclass in __main__
+                     "python -m nossl_nb.train", "Train the method: the samples preset on a CPU in minutes, or the paper's experiments on a GPU.",
+                     given_only=True, skip=("preset",), more={k: f"the samples preset: {v!r}" for k, v in PRESETS["samples"].items()})
+    p.exit_on_error = False  # a bad value raises: `parse_overrides` says it in one line
+    p.add_argument("--preset", default=argparse.SUPPRESS, metavar="STR", help=option_help("the experiment", "samples", choices=PRESETS))
     p.add_argument("--show", action="store_true", help="print the resolved config and exit")
-    docs = docments(importlib.import_module('nossl_nb.train').TrainConfig)  # the imported module: docments misses a dataclass in __main__
-    for f in fields(TrainConfig):
-        meaning, default = (f"one of {', '.join(PRESETS)}", "samples") if f.name == "preset" else (docs[f.name] or "", f.default)
-        p.add_argument("--" + f.name.replace("_", "-"), dest=f.name, default=argparse.SUPPRESS, metavar=type(f.default).__name__.upper() if f.default is not None else "STR",
-                       help=f"{meaning} (default: {default!r}{_samples_value(f.name)})".replace("%", "%%"))
     return p
 
 def parse_overrides(

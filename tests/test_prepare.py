@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 import torch
-from fastcore.script import anno_parser
 
+from nossl_nb.cli import command_line
 from nossl_nb.data import METADATA, SR, _vggss_boxes, clip_list, load_audio, load_frame, music, vggss, vggsound_mix
 from nossl_nb.evaluate import main as evaluate_main
 from nossl_nb.model import NoSSLNet
@@ -124,9 +124,9 @@ def test_check_before_a_long_run(download, tmp_path, capsys):
 
 
 def test_help_lists_every_option():
-    out = anno_parser(prepare_main).format_help()
-    for opt in ("--out", "--dataset", "--meta", "--workers", "--audio_format", "--seconds", "--min_seconds",
-                "--list_missing", "--check", "--require_complete", "--quiet", "videos"):
+    out = command_line(prepare_main, "python -m nossl_nb.prepare").format_help()
+    for opt in ("--out", "--dataset", "--meta", "--workers", "--audio-format", "--seconds", "--min-seconds",
+                "--list-missing", "--check", "--require-complete", "--quiet", "VIDEOS"):
         assert opt in out, opt
 
 

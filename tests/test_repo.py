@@ -2,6 +2,8 @@
 import re
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -126,3 +128,27 @@ def test_the_method_modules_need_no_plotting():
     code = "import sys, nossl_nb.osc, nossl_nb.clustering, nossl_nb.ioi; print([m for m in ('matplotlib', 'seaborn') if m in sys.modules])"
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert r.returncode == 0 and r.stdout.strip() == "[]", r.stdout + r.stderr
+
+
+@pytest.mark.parametrize("command", ["train", "evaluate", "reproduce", "localize", "prepare"])
+def test_every_command_helps_with_every_parameter(command):
+    """`python -m nossl_nb.X --help` exits 0 and lists every parameter of the command by its dashed name (train: every
+    TrainConfig field); all five build their command line with `cli.command_line`, none with fastcore's `call_parse`."""
+    import importlib, inspect, os, subprocess, sys
+    from dataclasses import fields
+    mod = importlib.import_module(f"nossl_nb.{command}")
+    if command == "train": names, arguments = [f.name for f in fields(mod.TrainConfig)] + ["show"], []
+    else:
+        params = inspect.signature(mod.main).parameters.values()
+        names = [p.name for p in params if p.kind is p.KEYWORD_ONLY]
+        arguments = [p.name.upper() for p in params if p.kind is p.POSITIONAL_OR_KEYWORD]
+    env = os.environ | {"PYTHONPATH": str(ROOT)}
+    r = subprocess.run([sys.executable, "-m", f"nossl_nb.{command}", "--help"], env=env, cwd=ROOT, capture_output=True,
+                       text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    text = " ".join(r.stdout.split()) + " "
+    assert names and [n for n in names if f"--{n.replace('_', '-')} " not in text] == [], text
+    assert [a for a in arguments if f" {a} " not in text] == [], text
+    source = Path(mod.__file__).read_text()
+    assert "call_parse" not in source and "dashed_to_underscored" not in source
+    assert "command_line(" in source or "run_command(main" in source
