@@ -191,8 +191,8 @@ def augment_sound(wave, # N waveform
     tilt = (2 * u() - 1) * 6 * torch.linspace(-1, 1, len(spec))  # ±6 dB, low to high
     wave = torch.fft.irfft(spec * 10 ** ((tilt + band) / 20), n=N)
     if u() < 1 / 3:  # a driven amplifier: odd harmonics
-        drive = 1 + 3 * u()
-        wave = torch.tanh(drive * wave / wave.abs().max().clamp(min=1e-6)) * wave.abs().max() / math.tanh(drive)
+        drive, peak = 1 + 3 * u(), wave.abs().max().clamp(min=1e-6)
+        wave = torch.tanh(drive * wave / peak) * peak / math.tanh(drive)
     noise_db = 30 + 20 * u()
     return wave + wave.std() * 10 ** (-noise_db / 20) * torch.randn(N, generator=g)
 
