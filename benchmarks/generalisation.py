@@ -14,7 +14,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from nossl_nb.evaluate import DATASETS, SAMPLES_SEED, evaluate, load_test_set, method_settings
+from nossl_nb.evaluate import DATASETS, SAMPLES_SEED, evaluate, load_test_set
+from nossl_nb.method import MethodSettings
 from nossl_nb.model import SHIPPED, load_network
 from nossl_nb.samples import SAMPLES_DIR, Assets, SceneDataset, load_assets
 
@@ -47,15 +48,15 @@ def score(net, cfg, name, assets, n, tau1s=()):
     "The metrics at the checkpoint's τ, counts by number of sources, and counting at each other τ1 of `tau1s`."
     ds = (load_test_set(name, n=n, frame_size=cfg["frame_size"]) if assets is None else
           SceneDataset(n, DATASETS[name][2], frame_size=cfg["frame_size"], seed=SAMPLES_SEED, assets=assets))
-    taus = [(cfg["tau1"], cfg["tau2"])] + [(t, cfg["tau2"]) for t in tau1s]
-    r = evaluate(net, ds, taus=taus, progress=False, **method_settings(cfg))
+    s = MethodSettings.from_config(cfg)
+    r = evaluate(net, ds, taus=[(s.tau1, s.tau2)] + [(t, s.tau2) for t in tau1s], progress=False, settings=s)
     other = {c["tau1"]: c["metrics"]["count_acc"] for c in r["grid"][1:]}
     return r["metrics"], per_count(r["grid"][0]["confusion"]), other
 
 
 def diagnose(net, cfg, n, tau1s):
     "Counting at other τ1 (a seed is dropped when its cosine with E_n exceeds τ1): is the lost count a threshold?"
-    print(f"counting accuracy at other tau1 (tau2 {cfg['tau2']}): mixed / single")
+    print(f"counting accuracy at other tau1 (tau2 {MethodSettings.from_config(cfg).tau2}): mixed / single")
     for row, assets in list(conditions().items())[:2]:
         (_, _, mixed), (_, _, single) = (score(net, cfg, name, assets, n, tau1s)
                                          for name in ("samples-mixed", "samples-single"))
@@ -67,7 +68,7 @@ def main(n=128, tau1=()):
     torch.manual_seed(0)
     net, ckpt = load_network(SHIPPED)
     cfg = ckpt["config"]
-    print(f"shipped model, frame {cfg['frame_size']}, tau1 {cfg['tau1']}, tau2 {cfg['tau2']}, {method_settings(cfg)}; "
+    print(f"shipped model, frame {cfg['frame_size']}, {MethodSettings.from_config(cfg)}; "
           f"{n} scenes a cell, seed {SAMPLES_SEED}")
     print(f"{'assets':32s} | {'mixed: count':>12s} {'1 src':>6s} {'2 src':>6s} {'3 src':>6s} {'CIoU@.3':>7s} "
           f"{'PIAP':>6s} {'point':>6s} | {'single: point':>13s} {'count':>6s} {'AP':>6s} {'IoU@.5':>6s} |  s")

@@ -14,7 +14,8 @@ from nossl_nb.avc import avc_loss
 from nossl_nb.clustering import group_seeds
 from nossl_nb.ioi import ioi_reference
 from nossl_nb.model import NoSSLNet, sound_map_all, toy_batch
-from nossl_nb.osc import method_losses, osc_reference
+from nossl_nb.method import method_losses
+from nossl_nb.osc import osc_reference
 
 
 def batched(F_v, l_a):

@@ -318,7 +318,7 @@ def load_network(
     return net, ckpt
 
 # %% ../nbs/03_sound_map.ipynb #b41a0197
-SHIPPED = SAMPLES_DIR/"nossl_samples.pt"  # the `samples` preset's trained model (`09_train`), shipped in data_samples/
+SHIPPED = SAMPLES_DIR/"nossl_samples.pt"  # the `samples` preset's trained model (`10_train`), shipped in data_samples/
 DEMO_SEED = 31  # the generated scenes the course shows a trained model on (not a training, validation or test seed)
 
 @torch.no_grad()

@@ -73,14 +73,14 @@ def test_tau_grid_is_one_pass():
 
 def test_every_tau_cell_equals_its_own_evaluation():
     "With the shipped model, which finds objects: each cell of a one-pass grid equals a separate single-τ evaluation."
-    from nossl_nb.evaluate import method_settings
+    from nossl_nb.method import MethodSettings
     from nossl_nb.model import load_network
     net, ck = load_network(ROOT / "data_samples" / "nossl_samples.pt")
-    cfg, ds = ck["config"], SceneDataset(12, "mixed", frame_size=ck["config"]["frame_size"], seed=5)
-    taus = [(cfg["tau1"], cfg["tau2"]), (cfg["tau1"], 0.6), (0.8, cfg["tau2"])]
-    grid = evaluate(net, ds, taus=taus, progress=False, **method_settings(cfg))["grid"]
+    s, ds = MethodSettings.from_config(ck["config"]), SceneDataset(12, "mixed", frame_size=ck["config"]["frame_size"], seed=5)
+    taus = [(s.tau1, s.tau2), (s.tau1, 0.6), (0.8, s.tau2)]
+    grid = evaluate(net, ds, taus=taus, progress=False, settings=s)["grid"]
     for cell in grid:
-        alone = evaluate(net, ds, taus=[(cell["tau1"], cell["tau2"])], progress=False, **method_settings(cfg))["grid"][0]
+        alone = evaluate(net, ds, taus=[(cell["tau1"], cell["tau2"])], progress=False, settings=s)["grid"][0]
         assert alone["confusion"] == cell["confusion"] and alone["metrics"] == cell["metrics"], (cell["tau1"], cell["tau2"])
     found = [sum(k * n for row in c["confusion"] for k, n in enumerate(row)) for c in grid]
     assert found[0] > 0 and found[0] < found[1]  # objects are found, and a higher τ2 splits them into more

@@ -2,7 +2,8 @@
 import hashlib
 from pathlib import Path
 
-from nossl_nb.evaluate import evaluate, method_settings
+from nossl_nb.evaluate import evaluate
+from nossl_nb.method import MethodSettings
 from nossl_nb.model import SHIPPED, load_network
 from nossl_nb.samples import SAMPLES_DIR, SceneDataset, load_assets
 
@@ -34,7 +35,7 @@ def test_a_heldout_scene_is_generated_and_scored():
     net, ckpt = load_network(SHIPPED)
     cfg = ckpt["config"]
     ds = SceneDataset(4, "mixed", frame_size=cfg["frame_size"], seed=1000, assets=load_assets(HELDOUT))
-    r = evaluate(net, ds, taus=[(cfg["tau1"], cfg["tau2"])], progress=False, **method_settings(cfg))
+    r = evaluate(net, ds, progress=False, settings=MethodSettings.from_config(cfg))
     m = r["metrics"]
     assert r["n_scenes"] == 4 and 0 <= m["count_acc"] <= 100 and 0 <= m["CIoU@0.3"] <= 100 and 0 <= m["pointing"] <= 100
 

@@ -9,7 +9,8 @@ from nossl_nb.avc import avc_loss
 from nossl_nb.clustering import group_batch, group_seeds, n_objects
 from nossl_nb.ioi import ioi, ioi_reference
 from nossl_nb.model import NoSSLNet, sound_map, toy_batch
-from nossl_nb.osc import method_losses, osc_loss, osc_reference
+from nossl_nb.method import method_losses
+from nossl_nb.osc import osc_loss, osc_reference
 
 ROOT = Path(__file__).resolve().parents[1]
 
