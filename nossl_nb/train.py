@@ -6,8 +6,8 @@
 __all__ = ['LR_SCHEDULES', 'PRESETS', 'TRAIN_LISTS', 'SAMPLE_SOURCES', 'RESUMABLE', 'TrainConfig', 'resolve_config',
            'config_parser', 'parse_overrides', 'train_buckets', 'BucketBatchSampler', 'forward_batch',
            'load_checkpoint', 'export_model', 'build_network', 'n_params', 'epoch_seed', 'lr_at', 'make_loader',
-           'train_one_epoch', 'train', 'finish_run', 'epoch_figures', 'cost_report', 'peak_memory', 'format_cost',
-           'main']
+           'train_one_epoch', 'final', 'train', 'finish_run', 'epoch_figures', 'cost_report', 'peak_memory',
+           'format_cost', 'main']
 
 # %% ../nbs/10_train.ipynb #de3c987a
 import argparse, importlib, itertools, json, math, os, sys, time
@@ -16,6 +16,7 @@ from pathlib import Path
 
 import torch
 import torch.distributed as dist
+from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from torch.utils.data import DataLoader, Sampler
 from tqdm.auto import tqdm
 
@@ -60,6 +61,7 @@ class TrainConfig:
     batch_size: int = 128  # scenes per step of each process (torchrun: of each GPU)
     lr: float = 1e-4  # Adam learning rate
     lr_schedule: str = "constant"  # "constant" (the paper) or "cosine" (decays to 0 over the run's steps)
+    ema: float = 0.0  # decay of a moving average of the weights, evaluated and shipped instead of the last step's (0: off)
     beta1: float = 0.9  # Adam β1
     beta2: float = 0.999  # Adam β2
     weight_decay: float = 0.0  # Adam weight decay
@@ -308,6 +310,7 @@ def train_one_epoch(
     writer=None, # a TensorBoard `SummaryWriter` (rank 0), or None
     bar:bool=True, # show a progress bar
     world:int=1, # processes in all (for the bar's clips a second)
+    ema:AveragedModel=None, # the moving average of the weights, updated after every step (None: off)
 ) -> tuple: # (the epoch's mean loss, avc, osc and objects with its step count, the step count after it, seconds a step)
     "One epoch of optimiser steps."
     ddp_net.train(); sums, count, times = dict.fromkeys(("loss", "avc", "osc", "objects"), 0.), 0, []
@@ -322,6 +325,7 @@ def train_one_epoch(
         if not math.isfinite(s["loss"]): raise FloatingPointError(f"the loss became {s['loss']} at step {step}; lower --lr")
         for group in opt.param_groups: group["lr"] = lr_at(cfg, step, total_steps)
         opt.zero_grad(set_to_none=True); o["loss"].backward(); opt.step()
+        if ema is not None: ema.update_parameters(ddp_net)  # the same tensors as `net`'s, wrapped or not
         if device.type == "cuda": torch.cuda.synchronize()
         times.append(time.perf_counter() - t0); step += 1; count += 1
         for k, v in s.items(): sums[k] += v
@@ -333,6 +337,10 @@ def train_one_epoch(
     return {k: v / max(count, 1) for k, v in sums.items()} | {"epoch": epoch, "steps": count}, step, times
 
 # %% ../nbs/10_train.ipynb #52674ac3
+def final(net, ema=None):
+    "The weights a run evaluates and ships: the moving average when there is one, else the last step's."
+    return net if ema is None else ema.module
+
 def train(
     cfg:TrainConfig, # the resolved config
     quiet:bool=False, # no progress bar or printed config (tests)
@@ -350,10 +358,12 @@ def train(
     ddp_net = torch.nn.parallel.DistributedDataParallel(net, device_ids=[device.index] if device.type == "cuda" else None) if world > 1 else net
     if cfg.compile: ddp_net = torch.compile(ddp_net)
     opt = torch.optim.Adam([p for p in net.parameters() if p.requires_grad], lr=cfg.lr, betas=(cfg.beta1, cfg.beta2), weight_decay=cfg.weight_decay)
+    ema = AveragedModel(net, multi_avg_fn=get_ema_multi_avg_fn(cfg.ema), use_buffers=True) if cfg.ema else None
     start, step, history = 0, 0, []
     if cfg.resume and (out / "last.pt").exists():
         ck = load_checkpoint(out / "last.pt", cfg)
         net.load_state_dict(ck["model"]); opt.load_state_dict(ck["optimizer"])
+        if ema is not None: ema.load_state_dict(ck["ema"])
         start, step, history = ck["epoch"] + 1, ck["step"], ck["history"]
         if main and not quiet: print(f"resumed from {out / 'last.pt'} after epoch {ck['epoch']}")
     if device.type == "cuda": torch.cuda.reset_peak_memory_stats(device)
@@ -369,16 +379,17 @@ def train(
         loader = make_loader(cfg, buckets, epoch, rank, world, device)
         total_steps = cfg.epochs * min(len(loader), cfg.max_steps or len(loader))  # every epoch has as many
         stats, step, times = train_one_epoch(ddp_net, frontend, opt, loader, cfg, device, epoch, step, total_steps, writer,
-                                             bar=main and not quiet, world=world)
+                                             bar=main and not quiet, world=world, ema=ema)
         history.append(stats); step_times += times
         if main:
             for k in ("loss", "avc", "osc", "objects"): writer.add_scalar(f"epoch/{k}", stats[k], epoch)
             save_checkpoint(out / "last.pt", model=net.state_dict(), model_args=net.args, config=asdict(cfg),
-                            optimizer=opt.state_dict(), epoch=epoch, step=step, history=history)
-            for j, fig in enumerate(epoch_figures(net, frontend, shown, cfg, device, out / "figures", epoch)):
+                            optimizer=opt.state_dict(), epoch=epoch, step=step, history=history,
+                            **({"ema": ema.state_dict()} if ema is not None else {}))
+            for j, fig in enumerate(epoch_figures(final(net, ema), frontend, shown, cfg, device, out / "figures", epoch)):
                 writer.add_figure(f"scenes/{j}", fig, epoch)
     summary = {"out_dir": str(out), "history": history, "checkpoint": str(out / "last.pt"), "eval": {}}
-    if main: summary |= finish_run(net, frontend, cfg, device, out, history, step_times, quiet)
+    if main: summary |= finish_run(final(net, ema), frontend, cfg, device, out, history, step_times, quiet)
     if writer: writer.close()
     if world > 1: dist.barrier()
     return summary
