@@ -36,7 +36,8 @@ def main(n=400, batch_size=16):
     with tempfile.TemporaryDirectory() as tmp:
         root = write_vggsound(Path(tmp), n=min(n, 200), n_mix=0)
         reader = vggss(root, train=True)
-        loader = DataLoader(reader, batch_size=batch_size, shuffle=True, num_workers=2, collate_fn=collate, persistent_workers=True)
+        loader = DataLoader(reader, batch_size=batch_size, shuffle=True, num_workers=2, collate_fn=collate,
+                            persistent_workers=True)
         reader_rate = rate(loader, 2 * len(reader) - batch_size) if len(reader) > batch_size else float("nan")
     print(f"generator, single scenes, one process: {generator:.0f} clips/s")
     print(f"generator, duets through a DataLoader (no workers, batch {batch_size}): {duets:.0f} scenes/s")

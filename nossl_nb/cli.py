@@ -22,14 +22,16 @@ def option_help(
 ) -> str:
     "One line of `--help`."
     said = [f"one of {', '.join(map(str, choices))}"] if choices else []
-    if "default" not in (doc or ""): said.append("required" if default is inspect.Parameter.empty else f"default: {default!r}")
+    if "default" not in (doc or ""):
+        said.append("required" if default is inspect.Parameter.empty else f"default: {default!r}")
     said += [more] if more else []
     return (f"{doc or ''} ({'; '.join(said)})" if said else doc or "").replace("%", "%%")  # argparse %-formats help
 
 # %% ../nbs/16_cli.ipynb #3f6e81f9
 def _value_kind(anno, default):
     "An option's type, nargs and choices."
-    if typing.get_origin(anno) is typing.Literal: return type(typing.get_args(anno)[0]), None, list(typing.get_args(anno))
+    if typing.get_origin(anno) is typing.Literal:
+        return type(typing.get_args(anno)[0]), None, list(typing.get_args(anno))
     if typing.get_origin(anno) is list: return (typing.get_args(anno) or (str,))[0], "+", None
     if anno is not inspect.Parameter.empty: return anno, None, None
     return (str if default in (None, inspect.Parameter.empty) else type(default)), None, None
@@ -38,7 +40,8 @@ def command_line(
     func, # a function (or a keyword-only dataclass) with docments, one parameter per line
     prog:str, # the command, as `--help` shows it
     description:str=None, # default: `func`'s docstring
-    given_only:bool=False, # no defaults, values as text, a switch also takes true/false (`train`: overrides of a preset)
+    # no defaults, values as text, a switch also takes true/false (`train`: overrides of a preset)
+    given_only:bool=False,
     more:dict=None, # parameter → what its help says after its default
     skip:tuple=(), # parameters the caller adds itself
 ) -> argparse.ArgumentParser:
@@ -51,13 +54,15 @@ def command_line(
         default, required = (None, True) if prm.default is prm.empty else (prm.default, False)
         kw = dict(help=option_help(docs[name], prm.default, more.get(name, ""), choices))
         if prm.kind is prm.POSITIONAL_OR_KEYWORD:
-            p.add_argument(name, type=kind, nargs=None if required else "?", default=default, metavar=name.upper(), **kw)
+            p.add_argument(name, type=kind, nargs=None if required else "?", default=default, metavar=name.upper(),
+                           **kw)
             continue
         flag, kw["dest"] = "--" + name.replace("_", "-"), name
         if given_only:  # text, as typed: the caller parses it (and a preset's value stays unless given)
             p.add_argument(flag, default=argparse.SUPPRESS, metavar=kind.__name__.upper(),
                            **(dict(nargs="?", const="true") if kind is bool else {}), **kw)
-        elif kind is bool: p.add_argument(flag, action=argparse.BooleanOptionalAction if default else "store_true", **kw)
+        elif kind is bool:
+            p.add_argument(flag, action=argparse.BooleanOptionalAction if default else "store_true", **kw)
         else: p.add_argument(flag, type=kind, nargs=nargs, choices=choices, default=default, required=required,
                              metavar=kind.__name__.upper(), **kw)
     return p

@@ -20,7 +20,8 @@ from torch.utils.data import DataLoader, Subset
 from tqdm.auto import tqdm
 
 from .cli import fail, run_command
-from .data import DataError, LogSpectrogram, boxes_to_mask, MissingDataError, collate, denormalize, music, vggss, vggsound_mix
+from .data import (DataError, LogSpectrogram, boxes_to_mask, MissingDataError, collate, denormalize, music, vggss,
+                   vggsound_mix)
 from .method import MethodSettings, group_objects, predict
 from .metrics import (tile_of, count_confusion, iou_ceiling, match_objects, multi_source_metrics,
                               pointing_accuracy, prepare_map, single_source_metrics)
@@ -59,7 +60,8 @@ def scene_figure(
     map_over_frame(axs[1], rgb, prepare_map(S_v, H, W, tiles), "magma")
     axs[1].set_title(f"$S_v$ (max cosine {float(np.max(np.asarray(S_v, dtype=float))):.2f})", fontsize=9)
     for ax, m, c, i in zip(axs[2:], maps, colors, match):
-        map_over_frame(ax, rgb, prepare_map(m, H, W, tiles), mcolors.LinearSegmentedColormap.from_list("o", [(*c, 0.0), (*c, 1.0)]))
+        cmap = mcolors.LinearSegmentedColormap.from_list("o", [(*c, 0.0), (*c, 1.0)])
+        map_over_frame(ax, rgb, prepare_map(m, H, W, tiles), cmap)
         if i >= 0: draw_boxes(ax, boxes[i], c)
         ax.set_title("surplus object" if i < 0 else f"object → source {i}", fontsize=9, color=c)
     for ax in axs: ax.set_axis_off()
@@ -78,7 +80,8 @@ def centre_prior(
     th, tw = h / rows, w / cols  # tile size in cells
     y, x = torch.arange(h) + 0.5, torch.arange(w) + 0.5
     centres = [((r + 0.5) * th, (c + 0.5) * tw) for r in range(rows) for c in range(cols)]
-    return torch.stack([torch.exp(-((y[:, None] - cy) / (sigma * th)) ** 2 / 2 - ((x[None] - cx) / (sigma * tw)) ** 2 / 2)
+    return torch.stack([torch.exp(-((y[:, None] - cy) / (sigma * th)) ** 2 / 2
+                                  - ((x[None] - cx) / (sigma * tw)) ** 2 / 2)
                         for cy, cx in centres])
 
 def random_maps(
@@ -155,7 +158,8 @@ def evaluate(
     for b in same_size_batches(dataset, batch_size, num_workers):
         frames = b["frame"].to(device)  # B×3×H×W
         p = predict(net, frames, frontend(b["audio"].to(device)), settings=settings, tau1=taus[0][0], tau2=taus[0][1])
-        cells = [p] + [group_objects(p.S_v, p.ioi, tau1=t1, tau2=t2) for t1, t2 in taus[1:]]  # τ only regroups the seeds
+        # τ only regroups the seeds
+        cells = [p] + [group_objects(p.S_v, p.ioi, tau1=t1, tau2=t2) for t1, t2 in taus[1:]]
         H, W = frames.shape[-2:]
         for j in range(len(frames)):
             s = dict(id=b["id"][j], S_v=p.S_v[j].float().cpu(), boxes=b["boxes"][j], size=(H, W),
@@ -191,7 +195,8 @@ def evaluate(
         ceilings = _ceilings(scenes)
     _summarise(caught)
     common = Counter(counts).most_common(1)
-    base = dataset.dataset if isinstance(dataset, Subset) else dataset  # a reader's dataset knows its list and what it lacks
+    # a reader's dataset knows its list and what it lacks
+    base = dataset.dataset if isinstance(dataset, Subset) else dataset
     return {"kind": kind, "n_scenes": len(scenes), "list": getattr(base, "listed_in", None),
             "n_listed": getattr(base, "n_listed", None) or len(scenes), "n_missing": getattr(base, "n_missing", 0),
             "n_unreadable": getattr(base, "n_skipped", 0) if num_workers == 0 else None,  # workers count their own
@@ -207,16 +212,20 @@ PAPER = {
     "music-solo": {"table": "Table 2, left", "AP": 77.4, "IoU@0.5": 62.1, "AUC": 59.4},
     "vggsound-single": {"table": "Table 2, right; §4.6", "AP": 46.2, "IoU@0.5": 41.4, "AUC": 41.2, "count_acc": 90.79},
     "music-duet": {"table": "Table 1, left", "CAP": 52.1, "PIAP": 72.5, "CIoU@0.3": 38.6, "AUC": 30.1},
-    "vggsound-duet": {"table": "Table 1, right; §4.6", "CAP": 32.5, "PIAP": 44.4, "CIoU@0.3": 46.9, "AUC": 29.2, "count_acc": 83.21},
-    "vggsound-trio": {"table": "Table 5; §4.6", "CAP": 29.0, "PIAP": 42.1, "CIoU@0.3": 34.0, "AUC": 29.3, "count_acc": 68.94},
+    "vggsound-duet": {"table": "Table 1, right; §4.6",
+                      "CAP": 32.5, "PIAP": 44.4, "CIoU@0.3": 46.9, "AUC": 29.2, "count_acc": 83.21},
+    "vggsound-trio": {"table": "Table 5; §4.6",
+                      "CAP": 29.0, "PIAP": 42.1, "CIoU@0.3": 34.0, "AUC": 29.3, "count_acc": 68.94},
     "vggsound-mixed": {"table": "Table 5", "CAP": 27.9, "PIAP": 36.0, "CIoU@0.3": 35.2, "AUC": 22.7},
 }
 PAPER["vggss"] = PAPER["vggsound-single"]  # VGGSound-Single is tested on VGG-SS (§4.1)
 PAPER_TAU = {  # Table 4, VGGSound-Duet: (τ1, τ2) → PIAP, CIoU@0.3, AUC
     (0.7, 0.6): (44.4, 46.9, 29.2), (0.7, 0.7): (44.1, 43.9, 27.5), (0.7, 0.8): (44.3, 45.0, 28.2),
     (0.6, 0.6): (44.3, 46.3, 28.9), (0.8, 0.6): (44.2, 46.8, 29.1)}
-PAPER_T3 = {"L_avc only": (44.1, 25.3, 28.3), "L_osc only": (44.3, 43.0, 27.0), "L_avc + L_osc": (44.4, 46.9, 29.2)}  # Table 3: PIAP, CIoU@0.3, AUC
-PAPER_T6 = {"AVGN (CVPR'23)": (0.42, 0.034, 61.2), "paper": (0.45, 0.027, 38.5)}  # Table 6: s/iter, s/image, M params (RTX 4090)
+# Table 3: PIAP, CIoU@0.3, AUC
+PAPER_T3 = {"L_avc only": (44.1, 25.3, 28.3), "L_osc only": (44.3, 43.0, 27.0), "L_avc + L_osc": (44.4, 46.9, 29.2)}
+# Table 6: s/iter, s/image, M params (RTX 4090)
+PAPER_T6 = {"AVGN (CVPR'23)": (0.42, 0.034, 61.2), "paper": (0.45, 0.027, 38.5)}
 
 DATASETS = {  # name → (title, paper table it stands beside, reader metadata or generated sources)
     "music-solo": ("MUSIC-Solo", "music-solo", "music_solo.json"),
@@ -260,8 +269,10 @@ def format_table(
     rows.append((f"always {common['count']} object(s) (most common)", {"count_acc": common["count_acc"]}))
     c, conf = results["iou_ceiling"], np.array(results["grid"][0]["confusion"])
     listed = f" of the {results['n_listed']} in {Path(results['list']).name}" if results.get("list") else ""
-    missing = (f"; PARTIAL: {results['n_missing']} missing, not the paper's full test set" if results.get("n_missing") else "") + \
-              (f"; {results['n_unreadable']} unreadable replaced by the next" if results.get("n_unreadable") else "")
+    missing = ((f"; PARTIAL: {results['n_missing']} missing, not the paper's full test set"
+                if results.get("n_missing") else "")
+               + (f"; {results['n_unreadable']} unreadable replaced by the next"
+                  if results.get("n_unreadable") else ""))
     return "\n".join(
         [f"{title}: {results['n_scenes']} scenes{listed}{missing}, {results['kind']}-source protocol, percent "
          f"(paper: {paper['table']}{'; another data set, for scale only' if generated else ''})", *_render(rows, cols),
@@ -279,7 +290,8 @@ def load_test_set(
     n:int=None, # number of scenes (default: all of a real set, 200 generated ones)
     frame_size:int=224, # frame (tile) side in pixels
     seed:int=SAMPLES_SEED, # seed of generated scenes
-    require_complete:bool=False, # a scene of the list missing from `data_root` is an error (default: left out and counted)
+    # a scene of the list missing from `data_root` is an error (default: left out and counted)
+    require_complete:bool=False,
 ):
     "The test set `name`: a real reader on `data_root`, or generated scenes."
     if name not in DATASETS: raise ValueError(f"unknown dataset {name!r}; choose one of {', '.join(DATASETS)}")
@@ -287,12 +299,15 @@ def load_test_set(
     if name.startswith("samples"): return SceneDataset(n or 200, meta, frame_size=frame_size, seed=seed)
     if data_root is None or not Path(data_root).is_dir():
         where = "needs --data-root DIR" if data_root is None else f"--data-root {data_root}: no such folder"
-        raise MissingDataError(f"{title} {where}: a folder with frames/<clip>.jpg, audio/<clip>.wav (or video/<clip>.mp4) "
-                               f"and {meta} in it or in its metadata/ (layouts: nbs/01_audio_visual_data.ipynb), or use a samples-* dataset")
+        raise MissingDataError(f"{title} {where}: a folder with frames/<clip>.jpg, audio/<clip>.wav (or "
+                               f"video/<clip>.mp4) and {meta} in it or in its metadata/ "
+                               "(layouts: nbs/01_audio_visual_data.ipynb), or use a samples-* dataset")
     read = music if name.startswith("music") else vggss if meta == "vggss.json" else vggsound_mix
     ds = read(data_root, meta, frame_size=frame_size, skip_bad=not require_complete)
-    if len(ds) == 0: raise MissingDataError(f"{ds.listed_in}: none of its {ds.n_listed} scenes is in {data_root}; prepare the clips "
-                                            f"(python -m nossl_nb.prepare VIDEOS --out {data_root} --dataset {name}) or pass the list that goes with the folder")
+    if len(ds) == 0:
+        raise MissingDataError(f"{ds.listed_in}: none of its {ds.n_listed} scenes is in {data_root}; prepare the clips "
+                               f"(python -m nossl_nb.prepare VIDEOS --out {data_root} --dataset {name}) "
+                               "or pass the list that goes with the folder")
     return ds if n is None else Subset(ds, range(min(n, len(ds))))
 
 # %% ../nbs/11_evaluate.ipynb #ev035
@@ -301,7 +316,8 @@ def main(
     dataset:Literal[tuple(DATASETS)]="samples-mixed", # test set
     checkpoint:str=None, # a checkpoint of `nossl_nb.train`; none: an untrained network (samples-* only)
     data_root:str=None, # folder of a real data set: frames/, audio/ and its metadata file
-    tau1:list[float]=None, # τ1 values: every (τ1, τ2) pair is scored from one pass (Table 4) (default: the checkpoint's)
+    # τ1 values: every (τ1, τ2) pair is scored from one pass (Table 4) (default: the checkpoint's)
+    tau1:list[float]=None,
     tau2:list[float]=None, # τ2 values (default: the checkpoint's)
     n:int=None, # number of scenes (default: all of a real set, 200 generated ones)
     batch_size:int=32, # scenes per forward pass
@@ -311,16 +327,19 @@ def main(
     device:str=None, # "cuda" or "cpu" (default: cuda when available)
     out:str=None, # folder for results.json, table.txt and figures/ (default: runs/evaluate/<dataset>)
     n_figures:int=8, # scenes drawn
-    require_complete:bool=False, # a scene of the test list missing from --data-root is an error (default: evaluate on what is there, and say so)
+    # a scene of the test list missing from --data-root is an error (default: evaluate on what is there, and say so)
+    require_complete:bool=False,
     quiet:bool=False, # no progress bar
 ):
     "Evaluate a checkpoint on a test set: the paper's table with the paper's row beside ours, JSON and figures."
     device = device or ("cuda" if torch.cuda.is_available() else "cpu")
     if checkpoint is None:
-        if not dataset.startswith("samples"): fail(f"--dataset {dataset} needs --checkpoint CKPT (an untrained network is only evaluated on samples-*)")
+        if not dataset.startswith("samples"): fail(f"--dataset {dataset} needs --checkpoint CKPT (an untrained network "
+                                                   "is only evaluated on samples-*)")
         torch.manual_seed(seed)
         net, config, label = NoSSLNet(width=0.25), {"frame_size": 128}, "ours (untrained)"
-        print("No --checkpoint: evaluating an UNTRAINED network (width 0.25, 128-px tiles): a floor to compare a trained model with, not a result.")
+        print("No --checkpoint: evaluating an UNTRAINED network (width 0.25, 128-px tiles): a floor to compare a "
+              "trained model with, not a result.")
     else:
         try: net, ckpt = load_network(checkpoint)
         except (FileNotFoundError, ValueError) as e: fail(e)
@@ -344,4 +363,5 @@ def main(
 
 # %% ../nbs/11_evaluate.ipynb #ae7b3150
 #| eval: false
-if __name__ == "__main__" and "ipykernel" not in sys.modules: run_command(main, "python -m nossl_nb.evaluate")  # the command line, not a notebook kernel
+# the command line, not a notebook kernel
+if __name__ == "__main__" and "ipykernel" not in sys.modules: run_command(main, "python -m nossl_nb.evaluate")

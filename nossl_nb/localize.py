@@ -41,14 +41,18 @@ def load_model(
     checkpoint=None, # a checkpoint of `python -m nossl_nb.train` (default: `DEFAULT_CHECKPOINT`)
     device="cpu", # where the network runs
 ):
-    "The network in eval mode and the method's settings (frame size, α, ω, ε, region test, margin, τ1, τ2) saved with it."
+    """The network in eval mode and the method's settings (frame
+    size, α, ω, ε, region test, margin, τ1, τ2) saved with it."""
     path = Path(checkpoint or DEFAULT_CHECKPOINT)
     if not path.is_file():
-        raise MissingDataError(f"{path}: no such checkpoint; pass --checkpoint CKPT, or train one with `python -m nossl_nb.train`")
+        raise MissingDataError(f"{path}: no such checkpoint; pass --checkpoint CKPT, "
+                               "or train one with `python -m nossl_nb.train`")
     try: net, ckpt = load_network(path)
     except ValueError as e:
-        raise DataError(f"{e}; pass a checkpoint written by `python -m nossl_nb.train` with --checkpoint CKPT") from None
-    config = {"frame_size": 224, **(ckpt.get("config") or {}), "checkpoint": str(path)}  # the method's: `MethodSettings.from_config`
+        raise DataError(f"{e}; pass a checkpoint written by `python -m nossl_nb.train` "
+                        "with --checkpoint CKPT") from None
+    # the method's: `MethodSettings.from_config`
+    config = {"frame_size": 224, **(ckpt.get("config") or {}), "checkpoint": str(path)}
     return net.to(device).eval(), config
 
 def untrained_checkpoint(
@@ -56,7 +60,8 @@ def untrained_checkpoint(
     preset:str="samples", # the training preset whose network and settings it has
     seed:int=0, # seed of the random weights
 )->Path:
-    "A checkpoint of an UNTRAINED network in the shipped format (fp16 weights, model_args, config): a stand-in to try the command."
+    """A checkpoint of an UNTRAINED network in the shipped format (fp16
+    weights, model_args, config): a stand-in to try the command."""
     from nossl_nb.train import build_network, export_model, resolve_config
     torch.manual_seed(seed)
     cfg = resolve_config(preset)
@@ -74,8 +79,8 @@ def probe(
     try:
         with av.open(str(path)) as c: return {"video": bool(c.streams.video), "audio": bool(c.streams.audio)}
     except (av.FFmpegError, OSError, ValueError) as e:
-        raise DataError(f"{path}: cannot read it as a video ({_reason(e)}); pass a video that plays (mp4, mkv, webm, mov), "
-                        f"or convert it: `ffmpeg -i {path} clip.mp4`") from None
+        raise DataError(f"{path}: cannot read it as a video ({_reason(e)}); pass a video that plays "
+                        f"(mp4, mkv, webm, mov), or convert it: `ffmpeg -i {path} clip.mp4`") from None
 
 def read_sound(
     path, # a video with sound, or a sound file (wav, flac, or anything PyAV reads)
@@ -97,7 +102,8 @@ def _decode(path, start:float=0.0):
             for f in c.decode(s):
                 if f.time is not None: yield f.time - t0, f
     except av.FFmpegError as e:
-        raise DataError(f"{path}: cannot decode its frames ({_reason(e)}); convert it: `ffmpeg -i {path} clip.mp4`") from None
+        raise DataError(f"{path}: cannot decode its frames ({_reason(e)}); "
+                        f"convert it: `ffmpeg -i {path} clip.mp4`") from None
 
 def _frames_at(path, times):
     "For each time (increasing), the first frame shown at or after it (the last frame past the end), as PIL images."
@@ -128,7 +134,8 @@ def _check_input(path, audio):
     "The picture and sound files of an input, or the error that says what is missing."
     path = Path(path)
     if not path.exists():
-        raise MissingDataError(f"{path}: no such file or folder; pass a video (mp4, mkv, webm, mov), an image with --audio SOUND, or a folder of videos")
+        raise MissingDataError(f"{path}: no such file or folder; pass a video (mp4, mkv, webm, mov), an image with "
+                               "--audio SOUND, or a folder of videos")
     if audio is not None and not Path(audio).exists():
         raise MissingDataError(f"{audio}: no such sound file; pass --audio a wav, flac or video file with sound")
     image = path.suffix.lower() in IMAGE_EXTS
@@ -139,8 +146,8 @@ def _check_input(path, audio):
     return path, Path(audio) if audio is not None else path, image
 
 def _too_short(sound_path, duration):
-    return DataError(f"{sound_path}: its sound lasts {duration:.2f} s, shorter than the {CLIP_SECONDS} s window the model "
-                     f"listens to; use a clip of at least {CLIP_SECONDS} s")
+    return DataError(f"{sound_path}: its sound lasts {duration:.2f} s, shorter than the {CLIP_SECONDS} s window "
+                     f"the model listens to; use a clip of at least {CLIP_SECONDS} s")
 
 def read_window(
     path, # a video, or an image (then `audio` is required)
@@ -155,8 +162,8 @@ def read_window(
     if start is None: start, window = (len(wav) - N_SAMPLES) // 2 / SR, audio_window(wav)  # the centre, as `evaluate`
     else:
         if not 0 <= start <= duration - CLIP_SECONDS:
-            raise DataError(f"{sound_path}: --start {start:g} leaves no {CLIP_SECONDS} s window in a {duration:.2f} s clip; "
-                            f"choose --start between 0 and {duration - CLIP_SECONDS:.2f}")
+            raise DataError(f"{sound_path}: --start {start:g} leaves no {CLIP_SECONDS} s window "
+                            f"in a {duration:.2f} s clip; choose --start between 0 and {duration - CLIP_SECONDS:.2f}")
         window = wav[round(start * SR):][:N_SAMPLES]
     picture = load_frame(path) if image else frame_at(path, start + CLIP_SECONDS / 2)
     return Window(picture, window, start, duration)
@@ -165,11 +172,13 @@ def read_window(
 def model_frame(
     image:Image.Image, # RGB frame at any size
     frame_size:int, # the network's tile side (the checkpoint's `frame_size`)
-    tiles=None, # (rows, cols) or n side by side; default `evaluate.frame_tiles`: one tile unless the frame is 2+ squares
+    # (rows, cols) or n side by side; default `evaluate.frame_tiles`: one tile unless the frame is 2+ squares
+    tiles=None,
 )->tuple: # (3×H×W ImageNet-normalised frame, (rows, cols))
     "The network's view of a frame: resized to tiles of `frame_size` pixels, ImageNet-normalised."
     rows, cols = tile_grid(tiles or frame_tiles(image.height, image.width))
-    rgb = np.asarray(image.convert("RGB").resize((cols * frame_size, rows * frame_size), Image.BILINEAR), np.float32) / 255
+    resized = image.convert("RGB").resize((cols * frame_size, rows * frame_size), Image.BILINEAR)
+    rgb = np.asarray(resized, np.float32) / 255
     return normalize(torch.from_numpy(rgb).permute(2, 0, 1)), (rows, cols)
 
 class Localization(NamedTuple):
@@ -183,7 +192,8 @@ class Localization(NamedTuple):
 
 def _one(p, j):
     "Clip j of a batched `Prediction`, as a batch of one."
-    return Prediction(p.S_v[j:j+1], IOIResult(*(f[j:j+1] for f in p.ioi)), p.labels[j:j+1], p.maps[j:j+1, :int(p.K[j])], p.K[j:j+1])
+    return Prediction(p.S_v[j:j+1], IOIResult(*(f[j:j+1] for f in p.ioi)), p.labels[j:j+1],
+                      p.maps[j:j+1, :int(p.K[j])], p.K[j:j+1])
 
 def localize_batch(
     net, # the network (`load_model`)
@@ -213,18 +223,21 @@ def object_box(
     H:int, W:int, # the network's frame size in pixels
     tiles=1, # (rows, cols) or n side by side
 )->tuple: # ([x1, y1, x2, y2] pixels of the H×W frame, or None; the tile it lies on)
-    "The box evaluation would draw: the map on its tile (where it peaks), min-max normalised, binarised at the median; the box bounds the largest connected part."
+    """The box evaluation would draw: the map on its tile (where it peaks), min-max
+    normalised, binarised at the median; the box bounds the largest connected part."""
     slices = tile_slices(H, W, tile_grid(tiles))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # a constant map (an untrained network) has no box: said by `None`
         peak = np.unravel_index(np.argmax(prepare_map(m, H, W)), (H, W))
-        tile = next(i for i, (ys, xs) in enumerate(slices) if ys.start <= peak[0] < ys.stop and xs.start <= peak[1] < xs.stop)
+        tile = next(i for i, (ys, xs) in enumerate(slices)
+                    if ys.start <= peak[0] < ys.stop and xs.start <= peak[1] < xs.stop)
         ys, xs = slices[tile]
         P = binarize(prepare_map(m, H, W, tile_grid(tiles))[ys, xs])  # h_t×w_t, 0/1
     parts, n = ndimage.label(P)
     if n == 0: return None, tile
     py, px = np.nonzero(parts == 1 + np.argmax(np.bincount(parts.ravel())[1:]))
-    return [int(px.min() + xs.start), int(py.min() + ys.start), int(px.max() + 1 + xs.start), int(py.max() + 1 + ys.start)], tile
+    x1, y1 = int(px.min() + xs.start), int(py.min() + ys.start)
+    return [x1, y1, int(px.max() + 1 + xs.start), int(py.max() + 1 + ys.start)], tile
 
 def find_objects(
     loc:Localization, # a clip's localization
@@ -240,7 +253,8 @@ def find_objects(
     for k in range(int(p.K[0])):
         box, tile = object_box(p.maps[0, k], H, W, loc.tiles)
         box = None if box is None else [round(v * s, 1) for v, s in zip(box, (W0 / W, H0 / H) * 2)]
-        out.append({"box": box, "box_norm": None if box is None else [round(v / s, 4) for v, s in zip(box, (W0, H0) * 2)],
+        box_norm = None if box is None else [round(v / s, 4) for v, s in zip(box, (W0, H0) * 2)]
+        out.append({"box": box, "box_norm": box_norm,
                     "score": round(float(S[cells[p.labels[0] == k]].max()), 4), "tile": tile, "map": p.maps[0, k]})
     return out
 
@@ -258,7 +272,8 @@ def localization_figure(
     size:float=2.6, # panel height in inches
     objs:list=None, # `find_objects(loc, tau1, tau2)` when the caller has them already
 )->tuple: # (Figure, objects)
-    "The frame with each object's box, $S_v$, and each object's map over the frame in its colour (the τ sliders' callback)."
+    """The frame with each object's box, $S_v$, and each object's map
+    over the frame in its colour (the τ sliders' callback)."""
     objs = find_objects(loc, tau1, tau2) if objs is None else objs
     rgb, colors = loc.image, object_colors(len(objs))
     H0, W0 = rgb.shape[:2]
@@ -269,14 +284,16 @@ def localization_figure(
     for o, c in zip(objs, colors):
         if o["box"]: draw_boxes(axs[0], o["box"], c)
     S_v = loc.pred.S_v[0]
-    map_over_frame(axs[1], rgb, _unit(S_v), "magma"); axs[1].set_title(f"$S_v$ (max cosine {float(S_v.max()):.2f})", fontsize=9)
+    map_over_frame(axs[1], rgb, _unit(S_v), "magma")
+    axs[1].set_title(f"$S_v$ (max cosine {float(S_v.max()):.2f})", fontsize=9)
     for k, (ax, o, c) in enumerate(zip(axs[2:], objs, colors)):
         map_over_frame(ax, rgb, _unit(o["map"]), mcolors.LinearSegmentedColormap.from_list("o", [(*c, 0.0), (*c, 1.0)]))
         if o["box"]: draw_boxes(ax, o["box"], c)
         ax.set_title(f"object {k}: score {o['score']:.2f}", fontsize=9, color=c)
     for ax in axs: ax.set_axis_off()
     t1, t2 = (loc.settings.tau1 if tau1 is None else tau1), (loc.settings.tau2 if tau2 is None else tau2)
-    fig.suptitle(title or f"{len(objs)} object{'s' * (len(objs) != 1)} found at τ1 = {t1:.2f}, τ2 = {t2:.2f}", fontsize=10)
+    fig.suptitle(title or f"{len(objs)} object{'s' * (len(objs) != 1)} found at τ1 = {t1:.2f}, τ2 = {t2:.2f}",
+                 fontsize=10)
     fig.tight_layout()
     return fig, objs
 
@@ -310,7 +327,8 @@ def overlay_frame(
         x1, y1, x2, y2 = o["box"]
         colour = tuple(round(255 * v) for v in c)
         draw.rectangle((x1, y1, x2 - 1, y2 - 1), outline=colour, width=max(2, H // 150))
-        draw.text((x1 + 3, y1 + 2), f"{k}: {o['score']:.2f}", fill=colour, font=font, stroke_width=1, stroke_fill=(0, 0, 0))
+        draw.text((x1 + 3, y1 + 2), f"{k}: {o['score']:.2f}", fill=colour, font=font,
+                  stroke_width=1, stroke_fill=(0, 0, 0))
     if label: draw.text((4, 3), label, fill=(255, 255, 255), font=font, stroke_width=1, stroke_fill=(0, 0, 0))
     return np.asarray(im)
 
@@ -322,9 +340,12 @@ def window_record(
     path, sound_path, # the picture's and the sound's files
     tau1:float=None, tau2:float=None, # the thresholds the objects were found at (default: the checkpoint's)
 )->dict:
-    "What the JSON of a window holds: where it is, the settings, and each object's box (pixels xyxy, and normalised) and score."
-    return {"input": str(path), "audio": str(sound_path), "start": round(start, 3), "end": round(start + CLIP_SECONDS, 3),
-            "frame_time": round(start + CLIP_SECONDS / 2, 3), "size": list(loc.image.shape[:2]), "tiles": list(loc.tiles),
+    """What the JSON of a window holds: where it is, the settings, and
+    each object's box (pixels xyxy, and normalised) and score."""
+    return {"input": str(path), "audio": str(sound_path),
+            "start": round(start, 3), "end": round(start + CLIP_SECONDS, 3),
+            "frame_time": round(start + CLIP_SECONDS / 2, 3),
+            "size": list(loc.image.shape[:2]), "tiles": list(loc.tiles),
             "checkpoint": loc.config.get("checkpoint"),
             "tau1": loc.settings.tau1 if tau1 is None else tau1, "tau2": loc.settings.tau2 if tau2 is None else tau2,
             "S_v_max": round(float(loc.pred.S_v.max()), 4), "n_objects": len(objs),
@@ -363,9 +384,11 @@ def localize_clip(
     objs = find_objects(loc, tau1, tau2)
     rec = window_record(loc, objs, w.start, path, audio or path, tau1, tau2)
     K = rec["n_objects"]
-    fig, _ = localization_figure(loc, tau1, tau2, f"{Path(path).name}, {w.start:.2f}–{w.start + CLIP_SECONDS:.2f} s: "
-                                 f"{K} object{'s' * (K != 1)} at τ1 = {rec['tau1']:.2f}, τ2 = {rec['tau2']:.2f}", objs=objs)
-    rec |= {"duration": round(w.duration, 3), "png": str(out/f"{name}_localized.png"), "json": str(out/f"{name}_localized.json")}
+    title = (f"{Path(path).name}, {w.start:.2f}–{w.start + CLIP_SECONDS:.2f} s: "
+             f"{K} object{'s' * (K != 1)} at τ1 = {rec['tau1']:.2f}, τ2 = {rec['tau2']:.2f}")
+    fig, _ = localization_figure(loc, tau1, tau2, title, objs=objs)
+    rec |= {"duration": round(w.duration, 3),
+            "png": str(out/f"{name}_localized.png"), "json": str(out/f"{name}_localized.json")}
     fig.savefig(rec["png"], dpi=100); plt.close(fig)
     Path(rec["json"]).write_text(json.dumps(rec, indent=1))
     return rec
@@ -383,7 +406,8 @@ def localize_video(
     batch_size:int=8, # windows per forward pass
     progress:bool=True, # progress bars
 )->dict: # "windows" (their records), "video", "json_dir", "every"
-    "Slide the 3 s window over a whole video: a JSON per window, and the video again with each frame showing its nearest window's objects."
+    """Slide the 3 s window over a whole video: a JSON per window, and the
+    video again with each frame showing its nearest window's objects."""
     path, sound_path, image = _check_input(path, audio)
     if image: raise DataError(f"{path}: --every slides over a video, and a picture has one frame; drop --every")
     wav = read_sound(sound_path)  # N, the whole clip
@@ -413,12 +437,15 @@ def localize_video(
         fps, n_frames = s.average_rate or 25, s.frames or None
     def frames():
         shown, layer = -1, None
-        for t, f in tqdm(_decode(path), total=n_frames, desc=f"write {name}_localized.mp4", unit="frame", disable=not progress, leave=False):
-            k = int(np.clip(np.round((t - CLIP_SECONDS / 2) / every), 0, len(starts) - 1))  # the window whose centre is nearest
+        for t, f in tqdm(_decode(path), total=n_frames, desc=f"write {name}_localized.mp4", unit="frame",
+                         disable=not progress, leave=False):
+            # the window whose centre is nearest
+            k = int(np.clip(np.round((t - CLIP_SECONDS / 2) / every), 0, len(starts) - 1))
             rgb = f.to_ndarray(format="rgb24")
             if k != shown: shown, layer = k, overlay_layer(objects[k], *rgb.shape[:2])
             K = len(objects[k])
-            yield overlay_frame(rgb, objects[k], layer, f"{starts[k]:.1f}-{starts[k] + CLIP_SECONDS:.1f} s: {K} object{'s' * (K != 1)}")
+            yield overlay_frame(rgb, objects[k], layer, f"{starts[k]:.1f}-{starts[k] + CLIP_SECONDS:.1f} s: {K} "
+                                                        f"object{'s' * (K != 1)}")
     video = mux_video(out/f"{name}_localized.mp4", frames(), fps, wav)
     return {"input": str(path), "every": every, "windows": records, "video": str(video), "json_dir": str(json_dir)}
 
@@ -436,12 +463,14 @@ def main(
     start:float=None, # start of the 3 s window, seconds (default: the middle of the clip)
     tau1:float=None, # §3.4: drop seeds more like the background than this (default: the checkpoint's)
     tau2:float=None, # §3.4: merge seeds more alike than this (default: the checkpoint's)
-    every:float=None, # slide the window by this many seconds over the whole video: an MP4 with the overlays and a JSON per window
+    # slide the window by this many seconds over the whole video: an MP4 with the overlays and a JSON per window
+    every:float=None,
     out:str="runs/localize", # output folder
     device:str=None, # "cuda" or "cpu" (default: cuda when available)
     quiet:bool=False, # no progress bars
 ):
-    "Where the sounds of a video come from: one heat-map, box and score per object found, as PNG + JSON (or MP4 + JSONs with --every)."
+    """Where the sounds of a video come from: one heat-map, box and score
+    per object found, as PNG + JSON (or MP4 + JSONs with --every)."""
     if every is not None and every <= 0: fail(f"--every {every:g}: give a positive number of seconds between windows")
     try: net, config = load_model(checkpoint, device or ("cuda" if torch.cuda.is_available() else "cpu"))
     except (DataError, MissingDataError) as e: fail(e)
@@ -455,13 +484,16 @@ def main(
         print(summary(rec))
         return rec
     files = sorted(p for p in path.iterdir() if p.suffix.lower() in VIDEO_EXTS)
-    if not files: fail(f"{path}: no videos ({', '.join(VIDEO_EXTS)}) in this folder; pass a folder of videos, or one file")
-    if audio is not None: fail(f"--audio {audio}: one sound cannot go with every video of {path}; pass one video or image with --audio")
+    if not files: fail(f"{path}: no videos ({', '.join(VIDEO_EXTS)}) in this folder; pass a folder of videos, or one "
+                       "file")
+    if audio is not None: fail(f"--audio {audio}: one sound cannot go with every video of {path}; pass one video or "
+                               "image with --audio")
     done, failed, names = [], [], _names(files)
     for f in tqdm(files, desc=f"localize {path}/", unit="video", disable=quiet):
         try: done.append(run(f, names[f]))
         except Exception as e:  # a folder run goes on; every failure is reported at the end
-            failed.append(' '.join(str(e).split()) if isinstance(e, (DataError, MissingDataError)) else f"{f}: {type(e).__name__}: {e}")
+            ours = isinstance(e, (DataError, MissingDataError))
+            failed.append(' '.join(str(e).split()) if ours else f"{f}: {type(e).__name__}: {e}")
             continue
         tqdm.write(summary(done[-1]))
     print(f"{len(done)} of {len(files)} videos localized -> {out}")
@@ -470,4 +502,5 @@ def main(
 
 # %% ../nbs/13_localize.ipynb #228d68ee
 #| eval: false
-if __name__ == "__main__" and "ipykernel" not in sys.modules: run_command(main, "python -m nossl_nb.localize")  # the command line, not a notebook kernel
+# the command line, not a notebook kernel
+if __name__ == "__main__" and "ipykernel" not in sys.modules: run_command(main, "python -m nossl_nb.localize")

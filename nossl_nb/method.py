@@ -34,12 +34,14 @@ class MethodSettings:
     def from_config(cls,
         config:dict, # a checkpoint's config (`TrainConfig` as a dict)
     )->"MethodSettings":
-        "The settings saved in `config`: keys that are not settings are ignored, missing (or None) ones are the defaults."
+        """The settings saved in `config`: keys that are not settings
+        are ignored, missing (or None) ones are the defaults."""
         return cls(**{f.name: config[f.name] for f in fields(cls) if config.get(f.name) is not None})
 
     def ioi_kwargs(self)->dict:
         "The arguments of `ioi` (Alg. 1): every setting but τ1 and τ2."
-        return dict(alpha=self.alpha, omega=self.omega, eps=self.eps, region=self.region, t_max=self.t_max, margin=self.margin)
+        return dict(alpha=self.alpha, omega=self.omega, eps=self.eps, region=self.region, t_max=self.t_max,
+                    margin=self.margin)
 
 # %% ../nbs/08_method.ipynb #4f834ac8
 def method_losses(
@@ -91,7 +93,8 @@ def predict(
     frames:torch.Tensor, # B×3×H×W ImageNet-normalised frames
     spectrograms:torch.Tensor, # B×1×F×T log spectrograms
     *, # the settings, by name only
-    settings:MethodSettings=None, # the method's settings (default: the paper's; a checkpoint's: `MethodSettings.from_config`)
+    # the method's settings (default: the paper's; a checkpoint's: `MethodSettings.from_config`)
+    settings:MethodSettings=None,
     **overrides, # `MethodSettings` fields that differ from `settings` (e.g. tau1=0.8)
 )->Prediction:
     "The method at test time on one batch: $S_v$, IOI, objects and their number; `net` is run in eval mode."

@@ -209,7 +209,8 @@ def pointing_accuracy(
 
 # %% ../nbs/09_metrics.ipynb #a0000059
 def _gt_masks(gts, size):
-    "Ground truths as H×W masks, one at a time (a whole test set of masks would not fit in memory): `gts` are masks, or per-clip boxes when `size=(H, W)` is given."
+    """Ground truths as H×W masks, one at a time (a whole test set of masks would not fit
+    in memory): `gts` are masks, or per-clip boxes when `size=(H, W)` is given."""
     return (_as_array(boxes_to_mask(g, *size) if size is not None else g) for g in gts)
 
 def single_source_metrics(
@@ -218,14 +219,16 @@ def single_source_metrics(
     size=None, # (H, W) of the frame when `gts` are boxes
     mode:str="bilinear", # interpolation used to reach the frame size
 )->dict: # AP, AP_map, IoU@0.5, AUC, AP_dataset@0.5 — all in percent
-    "The single-source table (paper Table 2) in percent, plus the continuous-map AP and the confidence-ranked dataset AP."
+    """The single-source table (paper Table 2) in percent, plus the
+    continuous-map AP and the confidence-ranked dataset AP."""
     maps = list(maps)
     if len(maps) == 0:
         warnings.warn("no clips: every metric is 0")
         return dict.fromkeys(["AP", "AP_map", "IoU@0.5", "AUC", "AP_dataset@0.5"], 0.0)
     ious, ap, ap_map, conf = [], [], [], []
     for m, G in zip_longest(maps, _gt_masks(gts, size)):
-        if m is None or G is None: raise ValueError(f"{len(maps)} maps but {'more' if m is None else 'fewer'} ground truths")
+        if m is None or G is None:
+            raise ValueError(f"{len(maps)} maps but {'more' if m is None else 'fewer'} ground truths")
         r = _resize(m, *G.shape, mode)
         p = _normalise_tiles(r)
         P = binarize(p)
@@ -286,7 +289,8 @@ def match_objects(
 def _match_prepared(P, G, tiles, greedy) -> tuple:
     "`match_objects` on maps already prepared at the frame size (K lists of H×W, S masks)."
     regions = [tile_of(g, tiles) for g in G]
-    iou = np.array([[_ciou(binarize(p[r]), g[r]) for g, r in zip(G, regions)] for p in P]).reshape(len(P), len(G))  # K×S
+    # K×S
+    iou = np.array([[_ciou(binarize(p[r]), g[r]) for g, r in zip(G, regions)] for p in P]).reshape(len(P), len(G))
     return _greedy_match(iou, greedy), iou
 
 # %% ../nbs/09_metrics.ipynb #a0000072

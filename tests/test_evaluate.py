@@ -1,4 +1,5 @@
-"The evaluation command end to end: every samples set prints a table and a JSON last line, τ grids come from one pass, real layouts go through the real readers, missing data fails in one line."
+"""The evaluation command end to end: every samples set prints a table and a JSON last line, τ grids come from one
+pass, real layouts go through the real readers, missing data fails in one line."""
 import json
 import os
 import subprocess
@@ -39,7 +40,8 @@ def check_output(out, dataset, tmp_path):
 
 
 def test_cli_as_ci_runs_it(tmp_path):
-    r = run_cli("--dataset", "samples-mixed", "--n", "6", "--batch-size", "6", "--n-figures", "1", "--quiet", "--out", str(tmp_path))
+    r = run_cli("--dataset", "samples-mixed", "--n", "6", "--batch-size", "6", "--n-figures", "1", "--quiet",
+                "--out", str(tmp_path))
     assert r.returncode == 0, r.stderr
     check_output(r.stdout, "samples-mixed", tmp_path)
 
@@ -67,7 +69,8 @@ def test_tau_grid_is_one_pass():
     assert [(c["tau1"], c["tau2"]) for c in res["grid"]] == taus
     assert all(set(MULTI) <= set(c["metrics"]) for c in res["grid"])
     # looser thresholds can only keep (τ1 up) or merge (τ2 down) seeds: never more objects at τ2 = 0.6 than at 0.8
-    found = {(c["tau1"], c["tau2"]): sum(k * n for row in c["confusion"] for k, n in enumerate(row)) for c in res["grid"]}
+    found = {(c["tau1"], c["tau2"]): sum(k * n for row in c["confusion"] for k, n in enumerate(row))
+             for c in res["grid"]}
     assert found[(0.7, 0.6)] <= found[(0.7, 0.8)]
 
 
@@ -76,12 +79,14 @@ def test_every_tau_cell_equals_its_own_evaluation():
     from nossl_nb.method import MethodSettings
     from nossl_nb.model import load_network
     net, ck = load_network(ROOT / "data_samples" / "nossl_samples.pt")
-    s, ds = MethodSettings.from_config(ck["config"]), SceneDataset(12, "mixed", frame_size=ck["config"]["frame_size"], seed=5)
+    s = MethodSettings.from_config(ck["config"])
+    ds = SceneDataset(12, "mixed", frame_size=ck["config"]["frame_size"], seed=5)
     taus = [(s.tau1, s.tau2), (s.tau1, 0.6), (0.8, s.tau2)]
     grid = evaluate(net, ds, taus=taus, progress=False, settings=s)["grid"]
     for cell in grid:
         alone = evaluate(net, ds, taus=[(cell["tau1"], cell["tau2"])], progress=False, settings=s)["grid"][0]
-        assert alone["confusion"] == cell["confusion"] and alone["metrics"] == cell["metrics"], (cell["tau1"], cell["tau2"])
+        assert alone["confusion"] == cell["confusion"] and alone["metrics"] == cell["metrics"], \
+            (cell["tau1"], cell["tau2"])
     found = [sum(k * n for row in c["confusion"] for k, n in enumerate(row)) for c in grid]
     assert found[0] > 0 and found[0] < found[1]  # objects are found, and a higher τ2 splits them into more
 
@@ -104,7 +109,8 @@ def test_real_layout_through_the_reader(dataset, tmp_path, capsys):
     res = main(dataset=dataset, checkpoint=checkpoint(tmp_path / "ckpt.pt"), data_root=str(root), batch_size=4,
                n_figures=0, quiet=True, out=str(tmp_path / "out"))
     lines = capsys.readouterr().out.strip().splitlines()
-    assert res["n_scenes"] == (6 if dataset == "vggss" else 3) and res["kind"] == ("single" if dataset in ("music-solo", "vggss") else "multi")
+    assert res["n_scenes"] == (6 if dataset == "vggss" else 3)
+    assert res["kind"] == ("single" if dataset in ("music-solo", "vggss") else "multi")
     paper = PAPER[DATASETS[dataset][1]]
     assert lines[2].startswith("paper") and f"{paper['AUC']:.1f}" in lines[2]  # the paper's row of that table
     assert json.loads(lines[-1]).keys() == res["metrics"].keys()

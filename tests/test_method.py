@@ -55,7 +55,8 @@ def test_ioi_stops_for_a_reason_and_never_nans():
 def _one_object_scene(noise_seed=0):
     "A 4×4 grid: one object (the top-left 2×2 cells, S_v 0.9) on a background at S_v 0.3 or 0.05."
     g = torch.Generator().manual_seed(noise_seed)
-    F_v = torch.nn.functional.normalize(torch.randn(1, 8, 4, 4, generator=g) * 0.05 + torch.eye(8)[1][None, :, None, None], dim=1)
+    e1 = torch.eye(8)[1][None, :, None, None]
+    F_v = torch.nn.functional.normalize(torch.randn(1, 8, 4, 4, generator=g) * 0.05 + e1, dim=1)
     F_v[0, :, :2, :2] = torch.eye(8)[0][:, None, None]
     S_v = torch.full((1, 4, 4), 0.3); S_v[0, :2, :2] = 0.9
     return S_v, F_v
@@ -75,7 +76,8 @@ def test_ioi_stops_on_epsilon():
 
 
 def test_ioi_stops_on_an_empty_region():
-    "With the inner product, a seed weaker than the background vector claims nothing: the loop ends though max S_v > ε."
+    """With the inner product, a seed weaker than the background vector claims nothing:
+    the loop ends though max S_v > ε."""
     u = torch.eye(4)[0][:, None, None]
     F_v = (-u).expand(4, 3, 3).clone()[None]  # background cells point to −u and have S_v = −0.9: F̂ = 0.9·u
     F_v[0, :, 1, 1] = u[:, 0, 0]
@@ -83,7 +85,8 @@ def test_ioi_stops_on_an_empty_region():
     for r in (ioi(S_v, F_v, region="inner"), ioi_reference(S_v[0], F_v[0], region="inner")):
         assert r.cells.flatten().tolist()[:1] == [4] and len(r.cells.flatten()) == 1
         assert not r.regions.any()
-    assert _unclaimed_peak(S_v, ioi(S_v, F_v, region="inner")).item() == 0.5  # above ε = 0.1: the empty region stopped it
+    # above ε = 0.1: the empty region stopped it
+    assert _unclaimed_peak(S_v, ioi(S_v, F_v, region="inner")).item() == 0.5
 
 
 def test_ioi_cap():
@@ -120,7 +123,8 @@ def test_osc_reductions_against_their_formulas():
         A, P, N = seeds[b, members[0]], seeds[b, members].mean(0), seeds[b, others].mean(0) + E_n[b]
         return (1 - cos(A, P)) + cos(A, N)
     L00, L01, L10 = L(0, [0, 2], [1]), L(0, [1], [0, 2]), L(1, [0], [1])
-    assert torch.allclose(osc_loss(seeds, valid, labels, E_n, reduction="paper"), ((L00 + L01) / 2 + L10) / 2, atol=1e-6)
+    assert torch.allclose(osc_loss(seeds, valid, labels, E_n, reduction="paper"), ((L00 + L01) / 2 + L10) / 2,
+                          atol=1e-6)
     assert torch.allclose(osc_loss(seeds, valid, labels, E_n, reduction="official"), (L00 + L01 + L10) / 2, atol=1e-6)
     with pytest.raises(ValueError, match="reduction"): osc_loss(seeds, valid, labels, E_n, reduction="sum")
 
@@ -149,4 +153,5 @@ def test_method_speed_benchmark_runs():
     out = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "method_speed.py"), "--quick"],
                          capture_output=True, text=True, check=True, timeout=600).stdout
     last = out.strip().splitlines()[-1]
-    assert last.startswith("speed-up: ×") and float(last.split("×")[1].split()[0]) > 0, last  # a ratio (never asserted on: timing)
+    # a ratio (never asserted on: timing)
+    assert last.startswith("speed-up: ×") and float(last.split("×")[1].split()[0]) > 0, last

@@ -18,7 +18,8 @@ def test_ci_runs_the_readme_test_command():
 
 
 def test_top_level_layout():
-    for p in ["nbs", "nossl_nb", "data_samples", "tests", "benchmarks", "settings.ini", "setup.py", "README.md", ".ci/run"]:
+    for p in ["nbs", "nossl_nb", "data_samples", "tests", "benchmarks",
+              "settings.ini", "setup.py", "README.md", ".ci/run"]:
         assert (ROOT / p).exists(), p
 
 
@@ -116,16 +117,19 @@ def test_nbdev_never_overwrites_the_hand_written_readme():
 
 
 def test_the_method_defaults_live_in_one_place():
-    "α, ω, the margin, the temperature, ε, τ1 and τ2 are written once (model, avc, ioi, clustering); signatures name them."
+    """α, ω, the margin, the temperature, ε, τ1 and τ2 are written
+    once (model, avc, ioi, clustering); signatures name them."""
     pattern = re.compile(r"\b(alpha|omega|margin|temperature|eps|tau1|tau2)\s*:\s*float\s*=\s*[0-9.]+")
-    offenders = [f"{p.name}: {m.group(0)}" for p in (ROOT / "nossl_nb").glob("*.py") for m in pattern.finditer(p.read_text())]
+    offenders = [f"{p.name}: {m.group(0)}" for p in (ROOT / "nossl_nb").glob("*.py")
+                 for m in pattern.finditer(p.read_text())]
     assert not offenders, offenders
 
 
 def test_the_method_modules_need_no_plotting():
     "The losses and the method run without matplotlib or seaborn (figures live in plots and in the notebooks)."
     import subprocess, sys
-    code = "import sys, nossl_nb.osc, nossl_nb.clustering, nossl_nb.ioi; print([m for m in ('matplotlib', 'seaborn') if m in sys.modules])"
+    code = ("import sys, nossl_nb.osc, nossl_nb.clustering, nossl_nb.ioi; "
+            "print([m for m in ('matplotlib', 'seaborn') if m in sys.modules])")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert r.returncode == 0 and r.stdout.strip() == "[]", r.stdout + r.stderr
 
@@ -152,3 +156,17 @@ def test_every_command_helps_with_every_parameter(command):
     source = Path(mod.__file__).read_text()
     assert "call_parse" not in source and "dashed_to_underscored" not in source
     assert "command_line(" in source or "run_command(main" in source
+
+
+# Not wrapped yet (issue 13, item 6 goes on module by module); ioi, clustering and osc are wrapped after the
+# ioi/training merges.
+UNWRAPPED = {"data", "model", "prepare", "reproduce", "samples", "train", "ioi", "clustering", "osc"}
+
+
+def test_library_lines_fit_in_120_columns():
+    """ruff's E501, for nossl_nb/: nbdev writes two lines we cannot wrap from the notebooks, the module docstring (the
+    notebook's `>` summary) and the first line of `__all__`, so ruff.toml leaves nossl_nb/ to this test."""
+    long = [f"{p.name}:{i}" for p in sorted((ROOT / "nossl_nb").glob("*.py")) if p.stem not in UNWRAPPED | {"_modidx"}
+            for i, line in enumerate(p.read_text().splitlines(), 1)
+            if len(line) > 120 and not (i == 1 and line.startswith('"""')) and not line.startswith("__all__ = ")]
+    assert not long, long
