@@ -1,7 +1,7 @@
 """How much the method's discrete part costs on a training step.
 
 Times the whole part between the encoders and the optimiser (cosine maps, AVC loss, IOI, grouping,
-OSC loss; forward + backward) three ways on identical inputs, interleaved in one run:
+OSC loss; forward + backward) three ways on identical inputs, interleaved in one run (best of a few runs each):
 - batched: `osc.method_losses` (the library);
 - per-clip loop: a Python loop over clips calling the one-clip reference functions (`ioi_reference`,
   `group_seeds`, `osc_reference`); it must give the same loss and the same objects;
@@ -142,7 +142,8 @@ def same_objects(ours, off, tau1=TAU1, tau2=TAU2):
 
 
 def timed(fns, args, reps, warm_up):
-    "Median wall time in ms of each function, the functions run in turn (interleaved) `reps[name]` times; the last results."
+    """Best wall time in ms of each function over `reps[name]` runs, the functions run in turn (interleaved), and the
+    last results. The best, as `timeit` reports: a machine shared with other work only ever adds time."""
     times, res = {k: [] for k in fns}, {}
     for i in range(-1, max(reps.values())):
         for k, fn in fns.items():
@@ -151,21 +152,23 @@ def timed(fns, args, reps, warm_up):
                 if a.grad is not None: a.grad = None
             t0 = time.perf_counter(); res[k] = fn(*args); dt = time.perf_counter() - t0
             if i >= 0: times[k].append(dt * 1e3)
-    return {k: sorted(v)[len(v) // 2] for k, v in times.items()}, res
+    return {k: min(v) for k, v in times.items()}, res
 
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--batch', type=int, default=128)
-    p.add_argument('--reps', type=int, default=5, help='runs of the batched step (the loop runs half as often)')
-    p.add_argument('--official-reps', type=int, default=1, help='runs of the official code (no warm-up: one takes seconds)')
+    p.add_argument('--reps', type=int, default=5, help='runs of the batched step')
+    p.add_argument('--slow-reps', type=int, default=3, help='runs of the per-clip loop and of the official code (no warm-up for the latter: one run takes seconds)')
     p.add_argument('--backbone-reps', type=int, default=1)
+    p.add_argument('--threads', type=int, default=None, help="torch's intra-op threads (default: torch's choice)")
     p.add_argument('--quick', action='store_true', help='a smoke run: batch 8, one rep, small frames for the backbones')
     a = p.parse_args()
-    if a.quick: a.batch, a.reps = 8, 1
+    if a.quick: a.batch, a.reps, a.slow_reps = 8, 1, 1
+    if a.threads: torch.set_num_threads(a.threads)
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, batch {a.batch}, c = 512")
     fns = dict(batched=batched, loop=looped, official=official)
-    reps = dict(batched=a.reps, loop=max(1, a.reps // 2), official=a.official_reps)
+    reps = dict(batched=a.reps, loop=a.slow_reps, official=a.slow_reps)
     for h, w in [(7, 7), (7, 14)]:
         F_v, l_a, n = toy_batch(a.batch, h=h, w=w, noise=0.7, seed=0)  # 1–3 objects per clip
         F_v.requires_grad_()

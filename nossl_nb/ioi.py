@@ -98,7 +98,7 @@ def ioi(
     X = F_v.flatten(2)  # B×c×hw
     scale = S_v.flatten(1) / X.norm(dim=1).clamp_min(1e-12)  # B×hw: F̂_j = scale_j · F_v[j]
     w_n = scale * background_mask(S_v, alpha=alpha, omega=omega, margin=margin).flatten(1) / (h * w)  # B×hw
-    E_n = torch.einsum('bcn,bn->bc', X, w_n)  # B×c
+    E_n = (X * w_n[:, None]).sum(2)  # B×c (a product and a sum: its gradient is one broadcast product, not an outer-product matmul)
     with torch.no_grad():
         Xd, sd, E_nd, w_n = X.detach(), scale.detach(), E_n.detach(), w_n.detach()
         G = Xd.transpose(1, 2) @ Xd  # B×hw×hw: ⟨F_v_i, F_v_j⟩; a row read is scaled to ⟨F̂_i, F̂_j⟩
