@@ -1,27 +1,46 @@
 """How much the method's discrete part costs on a training step.
 
 Times the whole part between the encoders and the optimiser (cosine maps, AVC loss, IOI, grouping,
-OSC loss; forward + backward) batched, against a per-clip Python loop over the reference functions
-(asserting both give the same loss and the same objects), and against the two ResNet-18 backbones'
-forward + backward at the same batch. Ratios are measured in the same run.
-Last line: `speed-up: ×<batched over per-clip loop at B, 7×14> (method_ms <ms>)`.
+OSC loss; forward + backward) three ways on identical inputs, interleaved in one run (best of a few runs each):
+- batched: `osc.method_losses` (the library);
+- per-clip loop: a Python loop over clips calling the one-clip reference functions (`ioi_reference`,
+  `group_seeds`, `osc_reference`); it must give the same loss and the same objects;
+- official: the official repository's code for the same step (VisualAIKHU/NoPrior_MultiSSL, `model_base.py`:
+  `lvs_loss`, `lvs`, `object_loss`), re-implemented here op for op: every clip goes through every IOI
+  iteration with a per-clip Python check, the clustering is a per-clip loop over seed pairs with union-find,
+  the object loss a loop over clips and objects.
+
+What is checked against the official code, and where the definitions differ:
+- equal: the AVC loss (LVS's form with the trimap), the object bank (seed vectors, in order; a clip that has
+  ended contributes zero vectors in both), and the objects (which seeds form each object, clip by clip);
+- objects may differ where the official code lets a seed dropped as background (cosine with E_n > τ1) link
+  two kept seeds into one object (ours, like §3.4, drops it first). Such clips are counted and left out of the
+  comparison; the toy batches below have none;
+- the OSC loss differs by definition, so only its time is compared: the official anchor is the union-find root,
+  which is an object's *last* seed (ours: its first, the strongest cell); its negative averages over all N bank
+  slots outside the object, the zero vectors of clips that ended early included (ours: the clip's valid seeds);
+  so an object is scored whenever such slots exist; and it sums over objects (ours: Eq. 4's mean per clip).
+And against the two ResNet-18 backbones' forward + backward at the same batch.
+Last line: `speed-up: ×<over official> official, ×<over loop> per-clip loop (method_ms <batched ms>)`, at B, 7×14.
 """
 import argparse, time
 
 import torch
+import torch.nn.functional as F
 
-from nossl_nb.avc import avc_loss
-from nossl_nb.clustering import group_seeds
-from nossl_nb.ioi import ioi_reference
-from nossl_nb.model import NoSSLNet, sound_map_all, toy_batch
+from nossl_nb.avc import TEMPERATURE, avc_loss
+from nossl_nb.clustering import TAU1, TAU2, group_seeds
+from nossl_nb.ioi import EPS, ioi_reference
 from nossl_nb.method import method_losses
+from nossl_nb.model import ALPHA, MARGIN, NoSSLNet, OMEGA, sound_map_all, toy_batch
 from nossl_nb.osc import osc_reference
 
 
 def batched(F_v, l_a):
     out = method_losses(F_v, l_a)
     out['loss'].backward()
-    return out['loss'].detach(), out['labels']
+    return dict(loss=out['loss'].detach(), avc=out['avc'].detach(), labels=out['labels'], seeds=out['ioi'].seeds.detach(),
+                valid=out['ioi'].valid, E_n=out['ioi'].E_n.detach())
 
 
 def looped(F_v, l_a):
@@ -38,47 +57,144 @@ def looped(F_v, l_a):
     return loss.detach(), labels
 
 
-def timed(fn, *args, reps=5):
-    "Median wall time in ms over `reps` runs (after one warm-up) and the last result."
-    times = []
-    for i in range(reps + 1):
-        for a in args:
-            if isinstance(a, torch.Tensor) and a.grad is not None: a.grad = None
-        t0 = time.perf_counter(); res = fn(*args); dt = time.perf_counter() - t0
-        if i: times.append(dt * 1e3)
-    return sorted(times)[len(times) // 2], res
+def _find(parent, x):
+    "Union-find root with path compression, recursive, as the official `find`."
+    if parent[x] != x: parent[x] = _find(parent, parent[x])
+    return parent[x]
+
+
+def official(F_v, l_a, *, alpha=ALPHA, omega=OMEGA, margin=MARGIN, temperature=TEMPERATURE, eps=EPS, tau1=TAU1, tau2=TAU2):
+    """The official repository's training step for the same part (`model_base.py`, `lvs_loss`, `lvs`, `object_loss`),
+    re-implemented op for op: the IOI loop with a per-clip check each iteration, the clustering with a per-clip,
+    per-pair loop of cosine similarities and union-find, the object loss with a loop over clips and objects."""
+    img, aud = F.normalize(F_v, dim=1), F.normalize(l_a, dim=1)  # the official code feeds normalised features
+    B, c, h, w = img.shape
+    S_v = torch.einsum('nchw,nc->nhw', img, aud)[:, None]  # B×1×h×w (`PosLogits`)
+    S_all = torch.einsum('nchw,mc->nmhw', img, aud)  # B×B×h×w (`Alllogits`)
+    Neg = 1 - torch.sigmoid((S_v - (alpha - margin)) / omega)
+    F_hat = img.view(B, c, -1) * S_v.view(B, 1, -1)  # B×c×hw (`logit`)
+    left = S_v.clone().view(B, -1)  # B×hw (`positive`)
+    E_n = (F_hat * Neg.view(B, 1, -1)).mean(2)  # B×c (`neg_val`)
+    ended, claimed = torch.zeros(B, dtype=torch.bool), torch.zeros_like(left, dtype=torch.bool)
+    bank, rows = [], torch.arange(B)
+    while True:  # Alg. 1, every clip each iteration; a clip that has ended adds zero vectors
+        E_p = F_hat[rows, :, left.argmax(1).detach()].view(B, c, 1)
+        bank.append(E_p.squeeze(2) * ~ended[:, None])
+        d_p = F.pairwise_distance(F_hat.permute(0, 2, 1), E_p.permute(0, 2, 1))  # B×hw, with grad as in the code
+        d_n = F.pairwise_distance(F_hat.permute(0, 2, 1), E_n[:, None])
+        new = (d_p < d_n) & ~claimed
+        claimed = claimed | new
+        left = left * (1 - new.float())
+        for b in range(B):
+            if new[b].sum() == 0 or left[b].max() < eps: ended[b] = True
+        if ended.sum() == B: break
+    bank = torch.stack(bank)  # N×B×c (`object_arr`)
+    N, groups = bank.shape[0], [{} for _ in range(B)]
+    for b in range(B):  # §3.4, one clip at a time
+        parent, seeds = list(range(N)), bank[:, b]
+        neg_sim = F.cosine_similarity(E_n[b][None], seeds)
+        for j in range(N):
+            if neg_sim[j] > tau1: groups[b].setdefault(-1, []).append(j); continue
+            for k in range(j):
+                if F.cosine_similarity(seeds[j][None], seeds[k][None]) > tau2:
+                    rj, rk = _find(parent, j), _find(parent, k)
+                    if rj != rk: parent[rk] = rj
+        for j in range(N):
+            if neg_sim[j] > tau1: continue
+            groups[b].setdefault(_find(parent, j), []).append(j)
+    Pos = torch.sigmoid((S_v - alpha) / omega)  # `lvs`: LVS's loss with the trimap's hard negative
+    PosAll = torch.sigmoid((S_all - alpha) / omega)
+    sim1 = (Pos * S_v).view(B, 1, -1).sum(-1) / Pos.view(B, 1, -1).sum(-1)
+    sim = (PosAll * S_all).view(B, B, -1).sum(-1) / PosAll.view(B, B, -1).sum(-1) * (1 - 100 * torch.eye(B))
+    sim2 = (Neg * S_v).view(B, 1, -1).sum(-1) / Neg.view(B, 1, -1).sum(-1)
+    L_avc = F.cross_entropy(torch.cat((sim1, sim, sim2), 1) / temperature, torch.zeros(B, dtype=torch.long))
+    L_osc, objs = 0., bank.transpose(0, 1)  # `object_loss`: B×N×c
+    for b in range(B):
+        for root, members in groups[b].items():
+            if root == -1: continue
+            anchor = objs[b, root]
+            if anchor.sum() == 0: continue  # a slot after the clip ended
+            positive = objs[b, members].mean(0)
+            negative = objs[b, list(set(range(N)) - set(members))].mean(0) + E_n[b]
+            if negative.sum() == 0 or torch.isnan(negative).sum() > 0: continue
+            anchor, positive, negative = F.normalize(anchor, dim=0), F.normalize(positive, dim=0), F.normalize(negative, dim=0)
+            L_osc = L_osc + (1. - anchor @ positive) + anchor @ negative
+    loss = L_avc + L_osc / B
+    loss.backward()
+    return dict(loss=loss.detach(), avc=L_avc.detach(), bank=bank.detach().transpose(0, 1), groups=groups)
+
+
+def same_objects(ours, off, tau1=TAU1, tau2=TAU2):
+    "Compare the objects clip by clip: (clips compared, clips left out because a dropped seed bridges two objects)."
+    compared = bridged = 0
+    for b, lab in enumerate(ours['labels']):
+        T = int(ours['valid'][b].sum())
+        s = F.normalize(ours['seeds'][b, :T], dim=-1)
+        dropped = ~(s @ F.normalize(ours['E_n'][b], dim=-1) <= tau1)
+        links = s @ s.T > tau2
+        later = torch.arange(T)[None, :] > torch.arange(T)[:, None]  # the official code links a seed only to earlier ones
+        if any(len(set(lab[:T][links[d] & later[d] & (lab[:T] >= 0)].tolist())) > 1 for d in torch.nonzero(dropped).flatten()):
+            bridged += 1; continue
+        mine = {frozenset(torch.nonzero(lab == k).flatten().tolist()) for k in range(int(lab.max()) + 1)}
+        theirs = {frozenset(m) for root, m in off['groups'][b].items() if root != -1 and root < T}  # roots ≥ T: ended slots
+        assert mine == theirs, (b, mine, theirs)
+        compared += 1
+    return compared, bridged
+
+
+def timed(fns, args, reps, warm_up):
+    """Best wall time in ms of each function over `reps[name]` runs, the functions run in turn (interleaved), and the
+    last results. The best, as `timeit` reports: a machine shared with other work only ever adds time."""
+    times, res = {k: [] for k in fns}, {}
+    for i in range(-1, max(reps.values())):
+        for k, fn in fns.items():
+            if i >= reps[k] or (i < 0 and k not in warm_up): continue
+            for a in args:
+                if a.grad is not None: a.grad = None
+            t0 = time.perf_counter(); res[k] = fn(*args); dt = time.perf_counter() - t0
+            if i >= 0: times[k].append(dt * 1e3)
+    return {k: min(v) for k, v in times.items()}, res
 
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--batch', type=int, default=128)
-    p.add_argument('--reps', type=int, default=5)
+    p.add_argument('--reps', type=int, default=5, help='runs of the batched step')
+    p.add_argument('--slow-reps', type=int, default=3, help='runs of the per-clip loop and of the official code (no warm-up for the latter: one run takes seconds)')
     p.add_argument('--backbone-reps', type=int, default=1)
+    p.add_argument('--threads', type=int, default=None, help="torch's intra-op threads (default: torch's choice)")
     p.add_argument('--quick', action='store_true', help='a smoke run: batch 8, one rep, small frames for the backbones')
     a = p.parse_args()
-    if a.quick: a.batch, a.reps = 8, 1
+    if a.quick: a.batch, a.reps, a.slow_reps = 8, 1, 1
+    if a.threads: torch.set_num_threads(a.threads)
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, batch {a.batch}, c = 512")
-    method_ms = None
+    fns = dict(batched=batched, loop=looped, official=official)
+    reps = dict(batched=a.reps, loop=a.slow_reps, official=a.slow_reps)
     for h, w in [(7, 7), (7, 14)]:
         F_v, l_a, n = toy_batch(a.batch, h=h, w=w, noise=0.7, seed=0)  # 1–3 objects per clip
         F_v.requires_grad_()
-        t_fast, (loss_f, lab_f) = timed(batched, F_v, l_a, reps=a.reps)
-        t_loop, (loss_l, lab_l) = timed(looped, F_v, l_a, reps=max(1, a.reps // 2))
-        assert torch.allclose(loss_f, loss_l, atol=1e-4), (loss_f, loss_l)
-        assert all(torch.equal(lab_f[b, :len(l)], l) for b, l in enumerate(lab_l)), "labels differ"
-        print(f"{h}×{w}: batched {t_fast:8.1f} ms   per-clip loop {t_loop:8.1f} ms   speed-up ×{t_loop / t_fast:.1f}")
-        method_ms, speedup = t_fast, t_loop / t_fast
+        t, res = timed(fns, (F_v, l_a), reps, warm_up={'batched', 'loop'})
+        fast, (loss_l, lab_l), off = res['batched'], res['loop'], res['official']
+        assert torch.allclose(fast['loss'], loss_l, atol=1e-4), (fast['loss'], loss_l)
+        assert all(torch.equal(fast['labels'][b, :len(l)], l) for b, l in enumerate(lab_l)), "labels differ"
+        assert torch.allclose(fast['avc'], off['avc'], atol=1e-5), (fast['avc'], off['avc'])
+        assert off['bank'].shape == fast['seeds'].shape and torch.allclose(off['bank'], fast['seeds'], atol=1e-5), "object banks differ"
+        compared, bridged = same_objects(fast, off)
+        print(f"{h}×{w}: batched {t['batched']:8.1f} ms   per-clip loop {t['loop']:8.1f} ms   official {t['official']:8.1f} ms   "
+              f"speed-up ×{t['loop'] / t['batched']:.1f} loop, ×{t['official'] / t['batched']:.1f} official   "
+              f"(same objects as the official code in {compared} clips, {bridged} left out)")
+        method_ms, over_loop, over_official = t['batched'], t['loop'] / t['batched'], t['official'] / t['batched']
     net = NoSSLNet().train()
     H, W = (64, 128) if a.quick else (224, 448)
     frames, specs = torch.randn(a.batch, 3, H, W), torch.randn(a.batch, 1, 257, 202)
     def backbones():
         F_v, l_a = net(frames, specs)
         (F_v.sum() + l_a.sum()).backward()
-    t_bb, _ = timed(backbones, reps=a.backbone_reps)
+    t_bb = timed(dict(bb=backbones), (), dict(bb=a.backbone_reps), warm_up={'bb'})[0]['bb']
     net.zero_grad(set_to_none=True)
     print(f"backbones ({H}×{W} frames, 257×202 spectrograms) forward + backward: {t_bb:.0f} ms")
     print(f"method share of a step (7×14): {method_ms / (method_ms + t_bb):.1%}")
-    print(f"speed-up: ×{speedup:.1f} (method_ms {method_ms:.1f})")
+    print(f"speed-up: ×{over_official:.1f} official, ×{over_loop:.1f} per-clip loop (method_ms {method_ms:.1f})")
 
 
 if __name__ == '__main__':

@@ -6,8 +6,6 @@
 __all__ = ['TAU1', 'TAU2', 'union_find', 'group_seeds', 'n_objects', 'object_maps', 'group_batch']
 
 # %% ../nbs/06_clustering.ipynb #d7e9a7d6
-import math
-
 import torch
 import torch.nn.functional as F
 
@@ -66,7 +64,7 @@ def object_maps(
     onehot = (labels.unsqueeze(-1) == torch.arange(K, device=labels.device)).to(maps.dtype)  # …×T×K
     return torch.einsum('...tk,...thw->...khw', onehot, maps) / onehot.sum(-2).clamp_min(1)[..., None, None]
 
-# %% ../nbs/06_clustering.ipynb #7935dd87
+# %% ../nbs/06_clustering.ipynb #309fa6e3
 def group_batch(
     seeds:torch.Tensor, # B×T×c seeds (zero where not valid)
     valid:torch.Tensor, # B×T bool
@@ -79,11 +77,15 @@ def group_batch(
     B, T = valid.shape
     s, e = F.normalize(seeds.detach(), dim=-1), F.normalize(E_n.detach(), dim=-1)
     keep = valid & (torch.einsum('btc,bc->bt', s, e) <= tau1)  # B×T
-    A = (s @ s.transpose(1, 2) > tau2) & keep[:, :, None] & keep[:, None, :]  # B×T×T links
-    A = (A | torch.diag_embed(keep)).to(s.dtype)
-    for _ in range(math.ceil(math.log2(max(T, 2)))): A = ((A @ A) > 0).to(s.dtype)  # transitive closure
+    A = (s @ s.transpose(1, 2) > tau2) & (keep[:, :, None] & keep[:, None, :])  # B×T×T links
+    A.diagonal(dim1=1, dim2=2).fill_(True)  # a seed is its own neighbour
     idx = torch.arange(T, device=valid.device)
-    root = torch.where(A > 0, idx, T).amin(2) if T else idx.expand(B, 0)  # B×T: first seed of the component
+    root = idx.expand(B, T)  # B×T: the smallest seed index found so far in each seed's component
+    for _ in range(T):  # a chain of d links needs at most d rounds
+        new = torch.where(A, root[:, None, :], T).amin(2)  # the smallest root among a seed's neighbours
+        new = new.gather(1, new)  # … and that root's own root (a shortcut along the chain)
+        if torch.equal(new, root): break  # the one host sync per round
+        root = new
     is_root = (root == idx) & keep
     rank = is_root.cumsum(1) - 1  # objects numbered in order of their first seed
-    return torch.where(keep, rank.gather(1, root.clamp_max(max(T - 1, 0))), -1)
+    return torch.where(keep, rank.gather(1, root), -1)

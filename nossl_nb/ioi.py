@@ -97,12 +97,13 @@ def ioi(
     B, c, h, w = F_v.shape
     X = F_v.flatten(2)  # B×c×hw
     scale = S_v.flatten(1) / X.norm(dim=1).clamp_min(1e-12)  # B×hw: F̂_j = scale_j · F_v[j]
-    E_n = torch.einsum('bcn,bn->bc', X, scale * background_mask(S_v, alpha=alpha, omega=omega, margin=margin).flatten(1)) / (h * w)  # B×c
+    w_n = scale * background_mask(S_v, alpha=alpha, omega=omega, margin=margin).flatten(1) / (h * w)  # B×hw
+    E_n = (X * w_n[:, None]).sum(2)  # B×c (a product and a sum: its gradient is one broadcast product, not an outer-product matmul)
     with torch.no_grad():
-        Xd, sd, E_nd = X.detach(), scale.detach(), E_n.detach()
-        G = sd[:, :, None] * (Xd.transpose(1, 2) @ Xd) * sd[:, None, :]  # B×hw×hw: ⟨F̂_i, F̂_j⟩
-        sq = G.diagonal(dim1=1, dim2=2)  # B×hw: ‖F̂_j‖²
-        R_n = torch.einsum('bcn,bc->bn', Xd, E_nd) * sd  # B×hw: ⟨F̂_j, E_n⟩
+        Xd, sd, E_nd, w_n = X.detach(), scale.detach(), E_n.detach(), w_n.detach()
+        G = Xd.transpose(1, 2) @ Xd  # B×hw×hw: ⟨F_v_i, F_v_j⟩; a row read is scaled to ⟨F̂_i, F̂_j⟩
+        sq = G.diagonal(dim1=1, dim2=2) * sd * sd  # B×hw: ‖F̂_j‖²
+        R_n = (G @ w_n[:, :, None])[..., 0] * sd  # B×hw: ⟨F̂_j, E_n⟩, as E_n = Σ_k F_v_k·w_k
         thr_n = (E_nd * E_nd).sum(1, keepdim=True) - 2 * R_n  # B×hw: ‖E_n‖² − 2⟨F̂_j, E_n⟩
         S = S_v.detach().flatten(1).clone()  # B×hw
         claimed = torch.zeros_like(S, dtype=torch.bool)
@@ -112,7 +113,7 @@ def ioi(
         for _ in range(t_max or h * w):
             if not active.any(): break  # the one host sync per iteration
             i = S.argmax(1)  # B
-            R_p = G[rows, i]  # B×hw: ⟨F̂_j, E_p⟩
+            R_p = G[rows, i] * sd[rows, i][:, None] * sd  # B×hw: ⟨F̂_j, E_p⟩
             if region == "l2":
                 sq_p = sq[rows, i][:, None]  # B×1: ‖E_p‖²
                 beats, m = sq_p - 2 * R_p < thr_n, -(sq - 2 * R_p + sq_p).clamp_min(0).sqrt()

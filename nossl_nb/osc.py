@@ -27,7 +27,7 @@ def osc_reference(
         losses.append((1 - C_p) + C_n)
     return torch.stack(losses).mean() if losses else seeds.new_zeros(())
 
-# %% ../nbs/07_osc_loss.ipynb #b2ab1d6e
+# %% ../nbs/07_osc_loss.ipynb #81ee18d3
 def osc_loss(
     seeds:torch.Tensor, # B×T×c seeds (IOI's object bank)
     valid:torch.Tensor, # B×T bool
@@ -41,13 +41,17 @@ def osc_loss(
     K = int(labels.max()) + 1 if labels.numel() else 0  # object slots: the most objects in a clip (one host sync)
     member = (labels[..., None] == torch.arange(K, device=labels.device)).to(seeds.dtype)  # B×T×K: seed t in object k
     other = (valid[..., None] & (member == 0)).to(seeds.dtype)  # B×T×K: the clip's other seeds
-    n_other = other.sum(1)  # B×K
-    scored = (member.sum(1) > 0) & (n_other > 0)  # B×K: objects that exist and have a negative
-    A = torch.einsum('btk,btc->bkc', (member.cumsum(1) == 1) * member, seeds)  # B×K×c: first member
-    P = torch.einsum('btk,btc->bkc', member, seeds) / member.sum(1).clamp_min(1)[..., None]
-    N = torch.einsum('btk,btc->bkc', other, seeds) / n_other.clamp_min(1)[..., None] + E_n[:, None]
-    A, P, N = F.normalize(A, dim=-1), F.normalize(P, dim=-1), F.normalize(N, dim=-1)
-    L = ((1 - (A * P).sum(-1)) + (A * N).sum(-1)) * scored  # B×K
+    n_member, n_other = member.sum(1, keepdim=True), other.sum(1, keepdim=True)  # B×1×K
+    scored = ((n_member > 0) & (n_other > 0))[:, 0]  # B×K: objects that exist and have a negative
+    W = torch.cat([(member.cumsum(1) == 1) * member, member / n_member.clamp_min(1), other / n_other.clamp_min(1)], 2)  # B×T×3K
+    W = torch.cat([W, torch.cat([W.new_zeros(B, 1, 2 * K), W.new_ones(B, 1, K)], 2)], 1)  # E_n joins every N
+    V = W.transpose(1, 2) @ torch.cat([seeds, E_n[:, None]], 1)  # B×3K×c: the anchors A, positives P, negatives N
+    G = V @ V.transpose(1, 2)  # B×3K×3K: all their dot products
+    k = torch.arange(K, device=seeds.device)
+    length = G.diagonal(dim1=1, dim2=2).clamp_min(1e-24).sqrt()  # B×3K (clamped as F.normalize: a zero vector has cosine 0)
+    C_p = G[:, k, K + k] / (length[:, :K] * length[:, K:2 * K])  # B×K: Sim(A, P)
+    C_n = G[:, k, 2 * K + k] / (length[:, :K] * length[:, 2 * K:])  # B×K: Sim(A, N)
+    L = ((1 - C_p) + C_n) * scored  # B×K
     if reduction == "paper": return (L.sum(1) / scored.sum(1).clamp_min(1)).sum() / B
     if reduction == "official": return L.sum() / B
     raise ValueError(f"reduction must be 'paper' or 'official', got {reduction!r}")
