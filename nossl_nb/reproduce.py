@@ -18,8 +18,8 @@ import torch.nn.functional as F
 
 from .cli import fail, run_command
 from .data import LogSpectrogram, boxes_to_cells, mix
-from .evaluate import (PAPER_T3, PAPER_T6, PAPER_TAU, SAMPLES_SEED, same_size_batches, evaluate, format_table, frame_tiles,
-                               load_test_set)
+from .evaluate import (PAPER_T3, PAPER_T6, PAPER_TAU, SAMPLES_SEED, same_size_batches, evaluate, format_table,
+                               frame_tiles, load_test_set)
 from .method import MethodSettings, group_objects, predict
 from .ioi import ioi
 from .model import SHIPPED, load_network, sound_map
@@ -34,7 +34,8 @@ class Row:
     preset: str  # a `train.PRESETS` key
     overrides: dict = field(default_factory=dict)  # `TrainConfig` fields that differ from the preset
     test_sets: list = field(default_factory=list)  # `evaluate.DATASETS` keys
-    taus: list = None  # (τ1, τ2) cells, all scored from one pass; None: the model's own (the paper's 0.7, 0.6 at GPU scale)
+    # (τ1, τ2) cells, all scored from one pass; None: the model's own (the paper's 0.7, 0.6 at GPU scale)
+    taus: list = None
 
     def slug(self) -> str:
         "The run folder's name: the preset and its overrides."
@@ -51,15 +52,19 @@ def table_rows(
     if table not in range(1, 7): raise ValueError(f"--table takes 1 to 6, got {table}")
     if scale not in ("gpu", "cpu"): raise ValueError(f"scale is 'gpu' or 'cpu', got {scale!r}")
     gpu = scale == "gpu"
-    duet = Row("ours", "vggsound-duet", test_sets=["vggsound-duet"]) if gpu else Row("ours", "samples", test_sets=["samples-duet"])
+    duet = (Row("ours", "vggsound-duet", test_sets=["vggsound-duet"]) if gpu
+            else Row("ours", "samples", test_sets=["samples-duet"]))
     if table == 1:
         return [Row("ours", "music-duet", test_sets=["music-duet"]), duet] if gpu else [duet]
     if table == 2:
-        return ([Row("ours", "music-solo", test_sets=["music-solo"]), Row("ours", "vggsound-single", test_sets=["vggss"])] if gpu
+        return ([Row("ours", "music-solo", test_sets=["music-solo"]),
+                 Row("ours", "vggsound-single", test_sets=["vggss"])] if gpu
                 else [Row("ours", "samples", test_sets=["samples-single"])])
     if table == 3: return [Row(label, duet.preset, o, duet.test_sets) for label, o in ABLATION]
     if table == 4: return [Row("ours", duet.preset, test_sets=duet.test_sets, taus=TAU_GRID)]
-    if table == 5: return [Row("ours", duet.preset, test_sets=["vggsound-trio", "vggsound-mixed"] if gpu else ["samples-trio", "samples-mixed"])]
+    if table == 5:
+        sets = ["vggsound-trio", "vggsound-mixed"] if gpu else ["samples-trio", "samples-mixed"]
+        return [Row("ours", duet.preset, test_sets=sets)]
     return [Row("ours", duet.preset)]  # Table 6: the cost of the run that made the duet model
 
 # %% ../nbs/12_reproduce.ipynb #5f09dab2
@@ -74,7 +79,8 @@ def run_dir(row:Row, scale:str, root="runs/reproduce") -> Path:
 def tau_products(
     taus:list, # (τ1, τ2) cells
 ) -> list: # [(τ1 values, τ2 values)], whose cross products together are exactly `taus`
-    "`evaluate --tau1 … --tau2 …` scores a cross product: products that together make up exactly `taus` (τ1 values that share their τ2 values go together)."
+    """`evaluate --tau1 … --tau2 …` scores a cross product: products that together
+    make up exactly `taus` (τ1 values that share their τ2 values go together)."""
     by_tau1 = {}
     for t1, t2 in taus: by_tau1.setdefault(t1, set()).add(t2)
     groups = {}
@@ -96,11 +102,14 @@ def commands(
             seen.add(str(model))
             flags = "".join(f" --{k.replace('_', '-')} {v}" for k, v in row.overrides.items())
             root_flag = f" --data-root {data_root}" if scale == "gpu" else ""
-            train_cmd = f'python -m nossl_nb.train --preset {row.preset}{flags}{root_flag} --eval-sets "" --out-dir {model.parent if not shipped else run_dir(row, scale, root)}'
+            out_dir = model.parent if not shipped else run_dir(row, scale, root)
+            train_cmd = (f'python -m nossl_nb.train --preset {row.preset}{flags}{root_flag} --eval-sets "" '
+                         f'--out-dir {out_dir}')
             out.append(("# shipped in data_samples/; to retrain: " if shipped else "") + train_cmd)
         for ds in row.test_sets:
             for t1s, t2s in tau_products(row.taus) if row.taus else [((), ())]:
-                taus = f" --tau1 {' '.join(f'{t:g}' for t in t1s)} --tau2 {' '.join(f'{t:g}' for t in t2s)}" if t1s else ""
+                taus = (f" --tau1 {' '.join(f'{t:g}' for t in t1s)} --tau2 {' '.join(f'{t:g}' for t in t2s)}"
+                        if t1s else "")
                 out.append(f"python -m nossl_nb.evaluate --checkpoint {model} --dataset {ds}{taus}"
                            + (f" --data-root {data_root}" if scale == "gpu" else ""))
     return out
@@ -119,7 +128,8 @@ def row_model(
     if is_shipped(row, scale) and not retrain and not train_overrides and SHIPPED.exists():
         return load_network(SHIPPED)
     if retrain or not (folder / "model.pt").exists():
-        cfg = resolve_config(row.preset, **{**row.overrides, "eval_sets": "", "out_dir": str(folder), "data_root": data_root, **train_overrides})
+        cfg = resolve_config(row.preset, **{**row.overrides, "eval_sets": "", "out_dir": str(folder),
+                                            "data_root": data_root, **train_overrides})
         if not quiet: print(f"training {row.label}: {row.preset} {row.overrides or ''} → {folder}")
         train(cfg, quiet=quiet)
     return load_network(folder / "model.pt")
@@ -137,7 +147,8 @@ def run_table(
     for row in table_rows(table, scale):
         net, ck = row_model(row, scale, data_root, root, retrain, quiet, **train_overrides)
         cfg = ck.get("config", {})
-        out = {"label": row.label, "preset": row.preset, "overrides": row.overrides, "cost": ck.get("cost"), "results": {}}
+        out = {"label": row.label, "preset": row.preset, "overrides": row.overrides, "cost": ck.get("cost"),
+               "results": {}}
         for name in row.test_sets:
             ds = load_test_set(name, data_root, n, cfg.get("frame_size", 224))
             out["results"][name] = evaluate(net, ds, device=device, taus=row.taus, progress=not quiet,
@@ -155,7 +166,9 @@ def _line(label, values, width=34, fmt=".1f"):
 def format_results(result:dict) -> str:
     "A `run_table` result in the paper's layout, with the paper's numbers beside ours."
     t, scale, rows = result["table"], result["scale"], result["rows"]
-    head = f"Table {t} ({'real data, paper scale' if scale == 'gpu' else 'CPU miniature on the bundled samples; the paper is on real data, for scale only'})"
+    where = ("real data, paper scale" if scale == "gpu"
+             else "CPU miniature on the bundled samples; the paper is on real data, for scale only")
+    head = f"Table {t} ({where})"
     if t in (1, 2, 5):
         return "\n\n".join([head] + [format_table(res, name) for r in rows for name, res in r["results"].items()])
     if t == 3:
@@ -163,7 +176,8 @@ def format_results(result:dict) -> str:
         lines = [head, _line("method", []) + "".join(f"{c:>10}" for c in cols)]
         for r in rows:
             m = next(iter(r["results"].values()))["metrics"]
-            lines += [_line(f"paper, {r['label']}", PAPER_T3[r["label"]]), _line(f"ours, {r['label']}", [m[c] for c in cols])]
+            lines += [_line(f"paper, {r['label']}", PAPER_T3[r["label"]]),
+                      _line(f"ours, {r['label']}", [m[c] for c in cols])]
         return "\n".join(lines)
     if t == 4:
         cols = ["PIAP", "CIoU@0.3", "AUC", "count_acc"]
@@ -190,7 +204,8 @@ def mixture_peaks(
     size:int=128, # tile side in pixels
     seed:int=SAMPLES_SEED, # seed of the scenes
 )->dict: # "solo" and "mixed": the peak cosine of every tile (3n values each)
-    "Each tile's highest cosine in $S_v$ for generated trios, heard with its own recording alone and with the three mixed."
+    """Each tile's highest cosine in $S_v$ for generated trios, heard
+    with its own recording alone and with the three mixed."""
     ds = SceneDataset(n, "trio", frame_size=size, seed=seed, mix="official")  # "official" keeps the 3 recordings apart
     frontend, solo, mixed = LogSpectrogram(), [], []
     was_training = net.training
@@ -201,7 +216,8 @@ def mixture_peaks(
             tiles = [{"frame": f, "audio": a, "boxes": [], "classes": [], "n_sources": 1, "id": ""}
                      for f, a in zip(s["frame"].split(size, dim=-2), s["audio"])]
             scene = mix(tiles, "paper")  # the tiles side by side (3×size×3size), the waveforms summed
-            F_v, l_a = net(scene["frame"].expand(4, -1, -1, -1), frontend(torch.cat([s["audio"], scene["audio"][None]])))  # 4×c×h×3w, 4×c
+            sounds = torch.cat([s["audio"], scene["audio"][None]])  # each recording alone, then the mix
+            F_v, l_a = net(scene["frame"].expand(4, -1, -1, -1), frontend(sounds))  # 4×c×h×3w, 4×c
             peaks = sound_map(F_v, l_a).unflatten(-1, (3, -1)).amax((1, 3))  # 4×3: row = what is heard, column = tile
             solo += peaks[:3].diagonal().tolist(); mixed += peaks[3].tolist()
     finally: net.train(was_training)
@@ -215,7 +231,8 @@ def seed_cosines(
     seed:int=SAMPLES_SEED, # seed of the scenes
     settings:MethodSettings=None, # the method's settings (the checkpoint's: `MethodSettings.from_config`)
 )->dict: # "same" and "other": cosines of seed pairs on one tile and on two tiles
-    "Cosines between the IOI seeds of each scene: pairs on the same tile (one object) and on different tiles (two objects)."
+    """Cosines between the IOI seeds of each scene: pairs on the same
+    tile (one object) and on different tiles (two objects)."""
     frontend, same, other = LogSpectrogram(), [], []
     for b in same_size_batches(load_test_set("samples-mixed", n=n, frame_size=size, seed=seed), 32, 0):
         r = predict(net, b["frame"], frontend(b["audio"]), settings=settings).ioi
@@ -237,7 +254,8 @@ def oracle_counts(
     seed:int=SAMPLES_SEED, # seed of the scenes
     settings:MethodSettings=None, # the method's settings (the checkpoint's: `MethodSettings.from_config`)
 )->dict: # {"trained" | "oracle": {sources: counting accuracy in %}}
-    "Counting with the trained audio, and with an oracle audio: the normalised sum of each sounding object's mean visual feature."
+    """Counting with the trained audio, and with an oracle audio: the
+    normalised sum of each sounding object's mean visual feature."""
     frontend, out, s = LogSpectrogram(), {"trained": {}, "oracle": {}}, settings or MethodSettings()
     was_training = net.training
     net.eval()
@@ -275,7 +293,8 @@ def main(
     scale = "gpu" if gpu_scale else "cpu"
     if list: return print("\n".join(commands(table, scale, data_root or "DATA_ROOT", root)))
     if scale == "gpu" and not data_root and table != 6:
-        fail(f"--gpu-scale needs --data-root DIR (the real data); the commands are: python -m nossl_nb.reproduce --table {table} --gpu-scale --list")
+        fail(f"--gpu-scale needs --data-root DIR (the real data); the commands are: python -m nossl_nb.reproduce "
+             f"--table {table} --gpu-scale --list")
     try: result = run_table(table, scale, data_root, root, retrain, n, **overrides)
     except (FileNotFoundError, ValueError, RuntimeError) as e: fail(e)
     print(format_results(result))
@@ -283,4 +302,6 @@ def main(
 
 # %% ../nbs/12_reproduce.ipynb #2f5c5d4f
 #| eval: false
-if __name__ == "__main__" and "ipykernel" not in sys.modules: run_command(main, "python -m nossl_nb.reproduce", rest=parse_overrides)  # the command line, not a notebook's kernel
+# the command line, not a notebook's kernel
+if __name__ == "__main__" and "ipykernel" not in sys.modules:
+    run_command(main, "python -m nossl_nb.reproduce", rest=parse_overrides)
