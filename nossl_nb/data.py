@@ -162,7 +162,8 @@ def norm_boxes(boxes, # list of 4-number boxes, normalised to [0, 1]
     return b.clamp(0, 1)
 
 def boxes_to_mask(boxes, # K×4 pixel x1, y1, x2, y2 (tensor, array or list; one box may be flat)
-                  H, W, # mask size
+                  H, # mask height
+                  W, # mask width
                  ) -> torch.Tensor: # H×W float, 1 inside any box
     """The union of the boxes as a mask: pixel (y, x) is in when x1 ≤ x < x2
     and y1 ≤ y < y2, corners floored (as the official evaluation)."""
@@ -177,7 +178,8 @@ def boxes_to_mask(boxes, # K×4 pixel x1, y1, x2, y2 (tensor, array or list; one
 
 # %% ../nbs/01_audio_visual_data.ipynb #82e47533
 def boxes_to_cells(boxes, # K×4 pixel x1, y1, x2, y2 of ONE source
-                   H, W, # frame size in pixels
+                   H, # frame height in pixels
+                   W, # frame width in pixels
                    grid, # (h, w) of the feature grid
                   ) -> torch.Tensor: # h×w bool
     "The feature-grid cells that a source's boxes cover for more than half of their area (`boxes_to_mask`, pooled)."
@@ -310,7 +312,10 @@ def music_audio_name(clip_id): # <video>_<segment>_<frame>, e.g. HnUOaSfTA6c_000
     "The audio a MUSIC frame id shares with its video: the id without its last 10 characters (as AVGN's code reads it)."
     return clip_id[:-10]
 
-def scan_folder(folder, exts):
+def scan_folder(
+    folder:Path, # a folder of clip files (frames/, audio/ or video/)
+    exts, # the suffixes to keep, lower case with the dot
+):
     "stem → path of the files in `folder` with one of `exts` (none if the folder is missing)"
     if not folder.is_dir(): return {}
     return {Path(e.name).stem: Path(e.path) for e in os.scandir(folder) if Path(e.name).suffix.lower() in exts}

@@ -22,7 +22,8 @@ from .samples import SAMPLES_DIR, SceneDataset
 # %% ../nbs/03_sound_map.ipynb #120733d6
 def toy_scene(
     n_objects:int=2, # sounding objects in the scene
-    h:int=7, w:int=7, # feature-grid size
+    h:int=7, # feature-grid height
+    w:int=7, # feature-grid width
     c:int=512, # channels
     noise:float=0.3, # per-cell noise (relative to a unit direction)
     n_silent:int=0, # objects that are seen but not heard
@@ -48,7 +49,11 @@ def toy_scene(
 def toy_batch(
     B:int=8, # clips
     n_objects:tuple=(1, 3), # inclusive range of sounding objects per clip
-    h:int=7, w:int=7, c:int=512, noise:float=0.3, seed:int=0,
+    h:int=7, # feature-grid height
+    w:int=7, # feature-grid width
+    c:int=512, # channels
+    noise:float=0.3, # per-cell noise (relative to a unit direction)
+    seed:int=0, # seed of the batch (scene b: seed · 100003 + b)
 ):
     "`B` toy scenes stacked: `(F_v B×c×h×w, l_a B×c, n B)` with `n` the number of sounding objects."
     g = torch.Generator().manual_seed(seed)
@@ -292,7 +297,10 @@ class NoSSLNet(nn.Module):
         return {k: v for k, v in self.state_dict().items()
                 if not (self.visual_from_package and k.startswith("visual."))}
 
-    def forward(self, frames, spectrograms):
+    def forward(self,
+                frames, # B×3×H×W, ImageNet-normalised
+                spectrograms, # B×1×F×T log spectrograms
+               ):
         if frames.ndim != 4 or frames.shape[1] != 3:
             raise ValueError(f"frames must be B×3×H×W, got {tuple(frames.shape)}")
         if spectrograms.ndim != 4 or spectrograms.shape[1] != 1:

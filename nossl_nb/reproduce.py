@@ -68,11 +68,18 @@ def table_rows(
     return [Row("ours", duet.preset)]  # Table 6: the cost of the run that made the duet model
 
 # %% ../nbs/12_reproduce.ipynb #5f09dab2
-def is_shipped(row:Row, scale:str) -> bool:
+def is_shipped(
+    row:Row, # a row of `table_rows`
+    scale:str, # "cpu" or "gpu"
+) -> bool:
     "Whether `row`'s model is the shipped checkpoint: the plain `samples` preset at CPU scale."
     return scale == "cpu" and row.preset == "samples" and not row.overrides
 
-def run_dir(row:Row, scale:str, root="runs/reproduce") -> Path:
+def run_dir(
+    row:Row, # a row of `table_rows`
+    scale:str, # "cpu" or "gpu"
+    root="runs/reproduce", # where the runs go
+) -> Path:
     "Where `row`'s model is trained (its `model.pt`)."
     return Path(root) / scale / row.slug()
 
@@ -88,7 +95,8 @@ def tau_products(
     return [(tuple(t1s), t2s) for t2s, t1s in groups.items()]
 
 def commands(
-    table:int, scale:str="cpu",
+    table:int, # the paper's table, 1–6
+    scale:str="cpu", # "cpu" (a miniature on the bundled samples) or "gpu" (the paper's scale)
     data_root:str="DATA_ROOT", # the real data set's folder (GPU scale)
     root="runs/reproduce", # where the runs go
 ) -> list:
@@ -116,11 +124,12 @@ def commands(
 
 # %% ../nbs/12_reproduce.ipynb #ae8fb450
 def row_model(
-    row:Row, scale:str="cpu",
+    row:Row, # a row of `table_rows`
+    scale:str="cpu", # "cpu" or "gpu"
     data_root:str=None, # the real data set's folder (GPU scale)
     root="runs/reproduce", # where the runs go
     retrain:bool=False, # train even when a model exists
-    quiet:bool=False,
+    quiet:bool=False, # no progress output
     **train_overrides, # more `TrainConfig` fields for the training run (e.g. device, amp, max_steps)
 ) -> tuple:
     "`(net, checkpoint)` of `row`: the shipped model, one trained before, or one trained now."
@@ -135,11 +144,15 @@ def row_model(
     return load_network(folder / "model.pt")
 
 def run_table(
-    table:int, scale:str="cpu",
-    data_root:str=None, root="runs/reproduce", retrain:bool=False,
+    table:int, # the paper's table, 1–6
+    scale:str="cpu", # "cpu" (a miniature on the bundled samples) or "gpu" (the paper's scale)
+    data_root:str=None, # the real data set's folder (GPU scale)
+    root="runs/reproduce", # where the runs and the results go
+    retrain:bool=False, # train even when a model exists
     n:int=None, # scenes per test set (default: all of a real set, 200 generated)
-    quiet:bool=False, device:str=None,
-    **train_overrides,
+    quiet:bool=False, # no progress output
+    device:str=None, # "cuda" or "cpu" (default: CUDA when present)
+    **train_overrides, # more `TrainConfig` fields for the training runs
 ) -> dict:
     "Train (or reuse) and evaluate every row of `table`; the results, also written to `root`/table<N>_<scale>.json."
     device = device or ("cuda" if torch.cuda.is_available() else "cpu")

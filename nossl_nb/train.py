@@ -203,7 +203,14 @@ def train_buckets(
 
 class BucketBatchSampler(Sampler):
     "Batches drawn from one bucket each, shuffled per epoch, dealt round-robin to `world` processes."
-    def __init__(self, sizes, batch_size, seed=0, rank=0, world=1, drop_last=True):
+    def __init__(self,
+                 sizes, # scenes in each bucket (the datasets of `train_buckets`)
+                 batch_size:int, # scenes per batch of each process
+                 seed:int=0, # the shuffle's seed (with the epoch)
+                 rank:int=0, # this process's rank
+                 world:int=1, # the number of processes
+                 drop_last:bool=True, # leave out each bucket's last, partial batch
+                ):
         self.sizes, self.bs, self.seed, self.drop_last, self.epoch = list(sizes), batch_size, seed, drop_last, 0
         self.rank, self.world = rank, world
     def set_epoch(self, epoch): self.epoch = epoch
@@ -226,7 +233,14 @@ def _autocast(cfg, device):
     use = cfg.amp == "bf16" or (cfg.amp == "auto" and device.type == "cuda")
     return torch.autocast(device.type, dtype=torch.bfloat16, enabled=use)
 
-def forward_batch(net, frontend, batch, cfg, device, osc_on=True):
+def forward_batch(
+    net, # the network (or its DDP wrapper)
+    frontend, # `LogSpectrogram` on `device`
+    batch, # a collated batch of scenes
+    cfg:TrainConfig, # the run's config
+    device, # where the batch goes
+    osc_on:bool=True, # False: λ2 = 0 (the OSC warm-up)
+):
     "Frames and waveforms → `method_losses` output for the batch (`osc_on=False`: λ2 = 0, the OSC warm-up)."
     frames = batch["frame"].to(device, non_blocking=True)  # B×3×H×W
     if cfg.channels_last: frames = frames.contiguous(memory_format=torch.channels_last)
@@ -279,7 +293,10 @@ def _setup(cfg):
     if cuda: torch.cuda.set_device(device)
     return device, rank, world
 
-def build_network(cfg, device):
+def build_network(
+    cfg:TrainConfig, # the run's config
+    device, # where the network goes
+):
     "The two-stream network of the config, on `device`."
     net = NoSSLNet(visual_weights=None if cfg.visual_weights in (None, "none") else cfg.visual_weights,
                    audio_pool=cfg.audio_pool, width=cfg.width, output_stride=cfg.output_stride,
@@ -290,7 +307,11 @@ def build_network(cfg, device):
 def n_params(net): return sum(p.numel() for p in net.parameters())
 
 # %% ../nbs/10_train.ipynb #0e64a884
-def epoch_seed(cfg:TrainConfig, epoch:int, rank:int=0) -> int:
+def epoch_seed(
+    cfg:TrainConfig, # the run's config (its `seed`)
+    epoch:int, # 0-based epoch
+    rank:int=0, # the process's rank (torchrun)
+) -> int:
     "Everything random in an epoch depends on (seed, epoch, rank) only: each rank augments its own share differently."
     return cfg.seed * 100_003 + epoch + 1_000_003 * rank
 
@@ -362,7 +383,10 @@ def train_one_epoch(
     return {k: v / max(count, 1) for k, v in sums.items()} | {"epoch": epoch, "steps": count}, step, times
 
 # %% ../nbs/10_train.ipynb #52674ac3
-def final(net, ema=None):
+def final(
+    net, # the trained network (not its DDP wrapper)
+    ema=None, # its `AveragedModel`, when `cfg.ema` is on
+):
     "The weights a run evaluates and ships: the moving average when there is one, else the last step's."
     return net if ema is None else ema.module
 
@@ -450,7 +474,15 @@ def finish_run(
     return res
 
 # %% ../nbs/10_train.ipynb #cf76444b
-def epoch_figures(net, frontend, batch, cfg, device, folder, epoch):
+def epoch_figures(
+    net, # the network to draw (`final(net, ema)`)
+    frontend, # `LogSpectrogram` on `device`
+    batch, # a collated batch of scenes to show
+    cfg:TrainConfig, # the run's config (its method settings)
+    device, # where the network is
+    folder, # where the PNGs go
+    epoch:int, # 0-based epoch, for the titles and file names
+):
     "Draw `batch`'s scenes as the network sees them now; saves PNGs in `folder`, returns the figures."
     import matplotlib.pyplot as plt
     p = predict(net, batch["frame"].to(device), frontend(batch["audio"].to(device)), settings=cfg.method_settings())
@@ -465,7 +497,13 @@ def epoch_figures(net, frontend, batch, cfg, device, folder, epoch):
     return figs
 
 # %% ../nbs/10_train.ipynb #0ae131ff
-def cost_report(net, frontend, cfg, device, step_times):
+def cost_report(
+    net, # the trained network
+    frontend, # `LogSpectrogram` on `device`
+    cfg:TrainConfig, # the run's config
+    device, # where the network is
+    step_times:list, # seconds of each training step of the run
+):
     "Seconds per iteration (median of the run's steps), inference seconds per image (`predict` at batch 1), parameters."
     net.eval()
     frames = torch.randn(1, 3, cfg.frame_size, cfg.frame_size * (2 if "duet" in cfg.train_set else 1), device=device)
