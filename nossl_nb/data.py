@@ -320,6 +320,7 @@ def scan_folder(
     if not folder.is_dir(): return {}
     return {Path(e.name).stem: Path(e.path) for e in os.scandir(folder) if Path(e.name).suffix.lower() in exts}
 
+# %% ../nbs/01_audio_visual_data.ipynb #b1d5bd4a
 def find_meta(root, # dataset folder
               meta, # file name or path of the metadata file
              ) -> Path:

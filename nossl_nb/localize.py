@@ -181,6 +181,7 @@ def model_frame(
     rgb = np.asarray(resized, np.float32) / 255
     return normalize(torch.from_numpy(rgb).permute(2, 0, 1)), (rows, cols)
 
+# %% ../nbs/13_localize.ipynb #932ff68e
 class Localization(NamedTuple):
     "The method's answer for one clip, with what it saw."
     image: np.ndarray   # H0×W0×3 RGB in [0, 1]: the frame as the user gave it

@@ -404,6 +404,7 @@ def mux_video(
             out.mux(audio.encode())
     return path
 
+# %% ../nbs/02_samples.ipynb #d52b8c69
 def write_video(
     scenes, # a sample, or a list of samples of one frame size, played one after another
     path, # the video file to write (.mp4, .mkv or .mov)
@@ -414,8 +415,8 @@ def write_video(
     """Generated scenes as a real video file: each frame for as long as
     its sound lasts, swaying a little, with the mixed sound."""
     scenes = [scenes] if isinstance(scenes, dict) else list(scenes)
-    if len({tuple(s["frame"].shape) for s in scenes}) > 1: raise ValueError("the scenes of one video must have one "
-                                                                            "frame size")
+    if len({tuple(s["frame"].shape) for s in scenes}) > 1:
+        raise ValueError("the scenes of one video must have one frame size")
     # an official mix keeps S×N sources
     sounds = [s["audio"] if s["audio"].ndim == 1 else s["audio"].sum(0) for s in scenes]
     ends = np.cumsum([len(x) for x in sounds]) / SR  # when each scene ends, seconds
