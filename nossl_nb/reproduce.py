@@ -94,6 +94,7 @@ def tau_products(
     for t1, t2s in sorted(by_tau1.items()): groups.setdefault(tuple(sorted(t2s)), []).append(t1)
     return [(tuple(t1s), t2s) for t2s, t1s in groups.items()]
 
+# %% ../nbs/12_reproduce.ipynb #5a74b017
 def commands(
     table:int, # the paper's table, 1–6
     scale:str="cpu", # "cpu" (a miniature on the bundled samples) or "gpu" (the paper's scale)

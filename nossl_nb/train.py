@@ -201,6 +201,7 @@ def train_buckets(
                       frame_size=cfg.frame_size)
     return [RandomMixtures(clips, 2, cfg.mix) if cfg.train_set == "vggsound-duet" else clips]
 
+# %% ../nbs/10_train.ipynb #5cfb01cd
 class BucketBatchSampler(Sampler):
     "Batches drawn from one bucket each, shuffled per epoch, dealt round-robin to `world` processes."
     def __init__(self,
