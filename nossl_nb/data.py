@@ -128,6 +128,7 @@ def load_frame(path, # a .jpg/.png image or a video
         raise DataError(f"{path}: cannot decode the image ({str(e).splitlines()[0]}); re-extract the frame, or pass "
                         "skip_bad=True") from None
 
+# %% ../nbs/01_audio_visual_data.ipynb #1c116f3a
 @functools.lru_cache  # transforms hold no state (their randomness comes from torch's generator): build each once
 def frame_transform(train=False, # LVS's training augmentation, or plain resizing
                     size=FRAME_SIZE, # output side in pixels

@@ -197,6 +197,7 @@ def augment_background(canvas, # 3×s×s background crop in [0, 1]
     if u() < 1 / 3: canvas = gaussian_blur(canvas, [9, 9], [1 + 2 * u()])
     return canvas.contiguous()  # the tile is pasted on in place
 
+# %% ../nbs/02_samples.ipynb #bf4847ad
 def augment_sound(wave, # N waveform
                   g, # torch.Generator
                  ): # N: another recording of the same sound, roughly
