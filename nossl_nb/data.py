@@ -35,7 +35,8 @@ FRAME_SIZE = 224  # frame side in pixels
 IMAGENET_MEAN, IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
 IMAGE_EXTS, AUDIO_EXTS = (".jpg", ".jpeg", ".png"), (".wav", ".flac")
 VIDEO_EXTS = (".mp4", ".mkv", ".webm", ".avi", ".mov")
-METADATA = Path(str(importlib.resources.files("nossl_nb")/"metadata"))  # the test lists shipped with the package (LICENSE and NOTICE.md there)
+# the test lists shipped with the package (LICENSE and NOTICE.md there)
+METADATA = Path(str(importlib.resources.files("nossl_nb")/"metadata"))
 
 # %% ../nbs/01_audio_visual_data.ipynb #errors
 class DataError(ValueError):
@@ -67,8 +68,10 @@ def load_audio(path, # a .wav/.flac file or a video with an audio stream
     except (RuntimeError, ValueError, av.FFmpegError, OSError) as e:
         if isinstance(e, DataError): raise
         if path.is_file() and path.stat().st_size == 0: e = "the file is empty"
-        raise DataError(f"{path}: cannot read the audio ({str(e).splitlines()[0]}); re-download or re-extract it, or pass skip_bad=True") from None
-    if wav.numel() == 0: raise DataError(f"{path}: the audio is empty (0 samples); re-extract it, or pass skip_bad=True")
+        raise DataError(f"{path}: cannot read the audio ({str(e).splitlines()[0]}); re-download or re-extract it, or "
+                        "pass skip_bad=True") from None
+    if wav.numel() == 0:
+        raise DataError(f"{path}: the audio is empty (0 samples); re-extract it, or pass skip_bad=True")
     return wav
 
 # %% ../nbs/01_audio_visual_data.ipynb #window
@@ -109,7 +112,8 @@ def video_frame(path, # a video file
         frame = None
         for frame in container.decode(video=0):
             if frame.time is not None and frame.time >= at: break
-    if frame is None: raise DataError(f"{path}: the video has no decodable frame; re-download it, or pass skip_bad=True")
+    if frame is None:
+        raise DataError(f"{path}: the video has no decodable frame; re-download it, or pass skip_bad=True")
     return frame.to_image()
 
 def load_frame(path, # a .jpg/.png image or a video
@@ -121,8 +125,10 @@ def load_frame(path, # a .jpg/.png image or a video
         with Image.open(path) as im: return im.convert("RGB")
     except (OSError, ValueError, av.FFmpegError) as e:
         if isinstance(e, DataError): raise
-        raise DataError(f"{path}: cannot decode the image ({str(e).splitlines()[0]}); re-extract the frame, or pass skip_bad=True") from None
+        raise DataError(f"{path}: cannot decode the image ({str(e).splitlines()[0]}); re-extract the frame, or pass "
+                        "skip_bad=True") from None
 
+# %% ../nbs/01_audio_visual_data.ipynb #1c116f3a
 @functools.lru_cache  # transforms hold no state (their randomness comes from torch's generator): build each once
 def frame_transform(train=False, # LVS's training augmentation, or plain resizing
                     size=FRAME_SIZE, # output side in pixels
@@ -152,13 +158,16 @@ def norm_boxes(boxes, # list of 4-number boxes, normalised to [0, 1]
     b = torch.tensor(boxes, dtype=torch.float32).reshape(-1, 4)
     if fmt == "xywh": b = torch.cat([b[:, :2], b[:, :2] + b[:, 2:]], 1)
     if ((b < -1e-3) | (b > 1 + 1e-3)).any() or (b[:, 2:] < b[:, :2]).any():
-        raise DataError(f"{where}: box {boxes} ({fmt}) is outside [0, 1]; boxes must be normalised to the frame, fix the entry or pass skip_bad=True")
+        raise DataError(f"{where}: box {boxes} ({fmt}) is outside [0, 1]; boxes must be normalised to the frame, fix "
+                        "the entry or pass skip_bad=True")
     return b.clamp(0, 1)
 
 def boxes_to_mask(boxes, # K×4 pixel x1, y1, x2, y2 (tensor, array or list; one box may be flat)
-                  H, W, # mask size
+                  H, # mask height
+                  W, # mask width
                  ) -> torch.Tensor: # H×W float, 1 inside any box
-    "The union of the boxes as a mask: pixel (y, x) is in when x1 ≤ x < x2 and y1 ≤ y < y2, corners floored (as the official evaluation)."
+    """The union of the boxes as a mask: pixel (y, x) is in when x1 ≤ x < x2
+    and y1 ≤ y < y2, corners floored (as the official evaluation)."""
     b = torch.as_tensor(np.asarray(boxes, dtype=np.float64)).reshape(-1, 4).floor()  # K×4
     x1, x2, y1, y2 = b[:, 0].clamp(0, W), b[:, 2].clamp(0, W), b[:, 1].clamp(0, H), b[:, 3].clamp(0, H)
     empty = ~torch.isfinite(b).all(1) | (x2 <= x1) | (y2 <= y1)
@@ -170,7 +179,8 @@ def boxes_to_mask(boxes, # K×4 pixel x1, y1, x2, y2 (tensor, array or list; one
 
 # %% ../nbs/01_audio_visual_data.ipynb #82e47533
 def boxes_to_cells(boxes, # K×4 pixel x1, y1, x2, y2 of ONE source
-                   H, W, # frame size in pixels
+                   H, # frame height in pixels
+                   W, # frame width in pixels
                    grid, # (h, w) of the feature grid
                   ) -> torch.Tensor: # h×w bool
     "The feature-grid cells that a source's boxes cover for more than half of their area (`boxes_to_mask`, pooled)."
@@ -194,9 +204,12 @@ def load_clip(clip, # where the clip's files are
     image = load_frame(clip.frame)
     counts = [len(b) for b in clip.boxes]
     pixels = torch.cat(clip.boxes) * torch.tensor([image.width, image.height] * 2)
-    frame, boxes = frame_transform(train, frame_size)(image, tv_tensors.BoundingBoxes(pixels, format="XYXY", canvas_size=(image.height, image.width)))
-    return {"id": clip.id, "frame": frame.as_subclass(torch.Tensor), "audio": audio_window(load_audio(clip.audio), train=train),
-            "boxes": list(boxes.as_subclass(torch.Tensor).split(counts)), "classes": list(clip.classes), "n_sources": len(clip.classes)}
+    pixels = tv_tensors.BoundingBoxes(pixels, format="XYXY", canvas_size=(image.height, image.width))
+    frame, boxes = frame_transform(train, frame_size)(image, pixels)
+    return {"id": clip.id, "frame": frame.as_subclass(torch.Tensor),
+            "audio": audio_window(load_audio(clip.audio), train=train),
+            "boxes": list(boxes.as_subclass(torch.Tensor).split(counts)),
+            "classes": list(clip.classes), "n_sources": len(clip.classes)}
 
 # %% ../nbs/01_audio_visual_data.ipynb #show
 def show_sample(sample, # a sample (frame, audio, boxes, classes)
@@ -208,7 +221,8 @@ def show_sample(sample, # a sample (frame, audio, boxes, classes)
     from matplotlib.patches import Rectangle
     if axs is None:
         W_over_H = sample["frame"].shape[-1] / sample["frame"].shape[-2]
-        _, axs = plt.subplots(2, 1, figsize=(2.6 * min(W_over_H, 3) + 0.6, 5.2), height_ratios=[2, 1], layout="constrained")
+        _, axs = plt.subplots(2, 1, figsize=(2.6 * min(W_over_H, 3) + 0.6, 5.2), height_ratios=[2, 1],
+                              layout="constrained")
     axs[0].imshow(denormalize(sample["frame"]))
     for s, (boxes, cls) in enumerate(zip(sample["boxes"], sample["classes"])):
         for x1, y1, x2, y2 in boxes.tolist():
@@ -216,13 +230,15 @@ def show_sample(sample, # a sample (frame, audio, boxes, classes)
             axs[0].text(x1 + 2, y1 + 2, cls, color="white", va="top", fontsize=8, bbox=dict(color=f"C{s}", pad=1))
     axs[0].set_title(title or f"{sample['id']}: {sample['n_sources']} source(s)", fontsize=9); axs[0].axis("off")
     audio = sample["audio"] if sample["audio"].ndim == 2 else sample["audio"][None]  # S×N
-    librosa.display.specshow(LogSpectrogram()(audio[None])[0, 0].numpy(), sr=SR, hop_length=238, x_axis="time", y_axis="linear", cmap="magma", ax=axs[1])
+    librosa.display.specshow(LogSpectrogram()(audio[None])[0, 0].numpy(), sr=SR, hop_length=238,
+                             x_axis="time", y_axis="linear", cmap="magma", ax=axs[1])
     axs[1].set_xlabel(""); axs[1].set_ylabel("Hz")
     return axs[0].figure
 
 # %% ../nbs/01_audio_visual_data.ipynb #mix
 def mix(samples, # samples to combine (each may itself hold several sources)
-        how="paper", # "paper": side by side, waveforms summed; "official": stacked vertically, log spectrograms averaged
+        # "paper": side by side, waveforms summed; "official": stacked vertically, log spectrograms averaged
+        how="paper",
        ) -> dict: # one sample with every source, boxes shifted into the mixed frame
     "Combine clips into one scene, as the paper builds its duets and trios."
     if how not in ("paper", "official"): raise ValueError(f"mix must be 'paper' or 'official', not {how!r}")
@@ -246,7 +262,8 @@ def collate(batch, # list of samples
            ) -> dict: # id, classes, boxes: lists; frame B×3×H×W; audio B×N (B×S×N official); n_sources B
     "Stack a list of samples into a batch for a `DataLoader`."
     shapes = sorted({tuple(s["frame"].shape) for s in batch})
-    if len(shapes) > 1: raise ValueError(f"cannot batch frames of different sizes {shapes}; use batch_size=1 for scenes with varying numbers of sources")
+    if len(shapes) > 1: raise ValueError(f"cannot batch frames of different sizes {shapes}; use batch_size=1 for "
+                                         "scenes with varying numbers of sources")
     return {"id": [s["id"] for s in batch], "frame": torch.stack([s["frame"] for s in batch]),
             "audio": torch.stack([s["audio"] for s in batch]), "boxes": [s["boxes"] for s in batch],
             "classes": [s["classes"] for s in batch], "n_sources": torch.tensor([s["n_sources"] for s in batch])}
@@ -261,9 +278,11 @@ class AVDataset(Dataset):
                  frame_size=FRAME_SIZE, # side of each clip's frame in pixels
                  skip_bad=False, # replace unreadable clips by the next readable one (warning) instead of failing
                 ):
-        self.scenes, self.train, self.how, self.frame_size, self.skip_bad, self.n_skipped = list(scenes), train, mix, frame_size, skip_bad, 0
+        self.scenes, self.train, self.how, self.frame_size = list(scenes), train, mix, frame_size
+        self.skip_bad, self.n_skipped = skip_bad, 0
 
-    listed_in, n_listed, missing = None, None, ()  # set by `build_dataset`: the list, its number of scenes, the ids of those left out
+    # set by `build_dataset`: the list, its number of scenes, the ids of those left out
+    listed_in, n_listed, missing = None, None, ()
 
     @property
     def n_missing(self): return len(self.missing)  # scenes of the list that are not in the dataset
@@ -284,7 +303,8 @@ class AVDataset(Dataset):
 def atomic_write(path, # the final path
                  write, # write(p) writes the file at p
                 ) -> Path:
-    "Write at a temporary name in the same folder, then rename: the file is complete or absent (or the old one), never half."
+    """Write at a temporary name in the same folder, then rename: the
+    file is complete or absent (or the old one), never half."""
     path = Path(path); tmp = path.with_name(f".{path.name}.part")
     write(tmp); os.replace(tmp, path)
     return path
@@ -293,27 +313,38 @@ def music_audio_name(clip_id): # <video>_<segment>_<frame>, e.g. HnUOaSfTA6c_000
     "The audio a MUSIC frame id shares with its video: the id without its last 10 characters (as AVGN's code reads it)."
     return clip_id[:-10]
 
-def scan_folder(folder, exts):
+def scan_folder(
+    folder:Path, # a folder of clip files (frames/, audio/ or video/)
+    exts, # the suffixes to keep, lower case with the dot
+):
     "stem → path of the files in `folder` with one of `exts` (none if the folder is missing)"
     if not folder.is_dir(): return {}
     return {Path(e.name).stem: Path(e.path) for e in os.scandir(folder) if Path(e.name).suffix.lower() in exts}
 
+# %% ../nbs/01_audio_visual_data.ipynb #b1d5bd4a
 def find_meta(root, # dataset folder
               meta, # file name or path of the metadata file
              ) -> Path:
     "A metadata file: as given, else in `root`, else in `root/metadata`, else the shipped one of that name."
-    shipped = [METADATA/meta] if Path(meta).name == str(meta) else []  # a bare name only: a path that is not there is an error
+    # a bare name only: a path that is not there is an error
+    shipped = [METADATA/meta] if Path(meta).name == str(meta) else []
     for p in (Path(meta), Path(root)/meta, Path(root)/"metadata"/meta, *shipped):
         if p.is_file(): return p
-    raise MissingDataError(f"{meta}: metadata file not found (looked in ., {root}, {Path(root)/'metadata'}, {METADATA}); download it (AVGN's metadata/) or pass its path")
+    raise MissingDataError(f"{meta}: metadata file not found (looked in ., {root}, {Path(root)/'metadata'}, "
+                           f"{METADATA}); download it (AVGN's metadata/) or pass its path")
 
 class Layout:
     "The clip files under a dataset root: frames/, audio/ and video/."
     def __init__(self, root): # the folder that holds frames/ and audio/ (or video/)
         self.root = Path(root)
-        if not self.root.is_dir(): raise MissingDataError(f"{root}: dataset folder not found; download the data and pass the folder that holds frames/ and audio/")
-        self.frames, self.audio, self.video = (scan_folder(self.root/d, e) for d, e in (("frames", IMAGE_EXTS), ("audio", AUDIO_EXTS), ("video", VIDEO_EXTS)))
-        if not (self.frames or self.video): raise MissingDataError(f"{self.root/'frames'}: no frames/*.jpg|png (or video/*.mp4) under the dataset folder; extract the centre frames there")
+        if not self.root.is_dir():
+            raise MissingDataError(f"{root}: dataset folder not found; download the data and pass the folder that "
+                                   "holds frames/ and audio/")
+        kinds = (("frames", IMAGE_EXTS), ("audio", AUDIO_EXTS), ("video", VIDEO_EXTS))
+        self.frames, self.audio, self.video = (scan_folder(self.root/d, e) for d, e in kinds)
+        if not (self.frames or self.video):
+            raise MissingDataError(f"{self.root/'frames'}: no frames/*.jpg|png (or video/*.mp4) under the dataset "
+                                   "folder; extract the centre frames there")
 
     def clip(self,
              clip_id, # frame name without extension
@@ -324,10 +355,15 @@ class Layout:
             ) -> Clip:
         "The clip's files, or an error naming the missing one."
         frame = self.frames.get(clip_id, self.video.get(clip_id))
-        audio = self.audio.get(clip_id) or self.audio.get(audio_id, self.video.get(audio_id))  # the clip's own sound first
-        for kind, path, expected, pattern in (("frame", frame, self.root/"frames"/f"{clip_id}.jpg", "frames/<id>.jpg|png"),
-                                              ("audio", audio, self.root/"audio"/f"{audio_id}.wav", "audio/<id>.wav|flac")):
-            if path is None: raise MissingDataError(f"{expected}: clip '{clip_id}' listed in {listed_in} has no {kind} file ({pattern} or video/<id>.mp4); add it, remove the id from the list, or pass skip_bad=True")
+        # the clip's own sound first
+        audio = self.audio.get(clip_id) or self.audio.get(audio_id, self.video.get(audio_id))
+        for kind, path, expected, pattern in (
+                ("frame", frame, self.root/"frames"/f"{clip_id}.jpg", "frames/<id>.jpg|png"),
+                ("audio", audio, self.root/"audio"/f"{audio_id}.wav", "audio/<id>.wav|flac")):
+            if path is None:
+                raise MissingDataError(f"{expected}: clip '{clip_id}' listed in {listed_in} has no {kind} file "
+                                       f"({pattern} or video/<id>.mp4); add it, remove the id from the list, or pass "
+                                       "skip_bad=True")
         return Clip(clip_id, frame, audio, list(classes), list(boxes))
 
 # %% ../nbs/01_audio_visual_data.ipynb #build
@@ -345,7 +381,8 @@ def build_dataset(root, # dataset folder
         except (MissingDataError, DataError) as e:
             if not skip_bad: raise
             missing.append("+".join(args[0] for args in scene)); first = first or e
-    if missing: warnings.warn(f"skipped {len(missing)} of {len(ok) + len(missing)} scenes listed in {listed_in}; first: {first or 'a bad box or no boxes: ' + missing[0]}")
+    if missing: warnings.warn(f"skipped {len(missing)} of {len(ok) + len(missing)} scenes listed in {listed_in}; "
+                              f"first: {first or 'a bad box or no boxes: ' + missing[0]}")
     ds = AVDataset(ok, skip_bad=skip_bad, **kwargs)
     ds.listed_in, ds.n_listed, ds.missing = str(listed_in), len(ok) + len(missing), missing
     return ds
@@ -379,23 +416,28 @@ def music(root, # MUSIC folder: frames/<video>_<segment>_<frame>.jpg, audio/<vid
     "MUSIC-Solo / MUSIC-Duet with their normalised x, y, w, h boxes."
     path, records = _read_json(root, meta)
     keys = lambda r: [("class", "bbox")] if "bbox" in r else [(f"class_src{k}", f"bbox_src{k}") for k in (1, 2)]
-    boxes = _annotations(path, records, lambda r: [norm_boxes([r[b]], "xywh", f"{path}: clip '{r['file']}'") for _, b in keys(r)], skip_bad)
-    scenes = [[(r["file"], music_audio_name(r["file"]), [r[c] for c, _ in keys(r)], boxes[r["file"]])] for r in records if r["file"] in boxes]
+    read = lambda r: [norm_boxes([r[b]], "xywh", f"{path}: clip '{r['file']}'") for _, b in keys(r)]
+    boxes = _annotations(path, records, read, skip_bad)
+    scenes = [[(r["file"], music_audio_name(r["file"]), [r[c] for c, _ in keys(r)], boxes[r["file"]])]
+              for r in records if r["file"] in boxes]
     return build_dataset(root, path, scenes, skip_bad, [r["file"] for r in records if r["file"] not in boxes], **kwargs)
 
 # %% ../nbs/01_audio_visual_data.ipynb #vggss
 def _drop_corrupt(path, records):
     "VGG-SS records without the boxes whose coordinate is the corrupt -2.9e16 (one warning with the count)."
     corrupt = sum(min(b) < -1 for r in records for b in r["bbox"])
-    if corrupt: warnings.warn(f"{path}: left out {corrupt} boxes with a corrupt coordinate (-2.9e16), which the official evaluation clips to nothing")
+    if corrupt: warnings.warn(f"{path}: left out {corrupt} boxes with a corrupt coordinate (-2.9e16), which the "
+                              "official evaluation clips to nothing")
     return [r | {"bbox": [b for b in r["bbox"] if min(b) >= -1]} for r in records]
 
 def _vggss_boxes(root, meta, skip_bad):
     "clip id → (class, boxes) from vggss.json, and the ids left out for a bad box (with skip_bad)"
     path, records = _read_json(root, meta)
     records = _drop_corrupt(path, records)
-    boxes = _annotations(path, records, lambda r: norm_boxes(r["bbox"], "xyxy", f"{path}: clip '{r['file']}'"), skip_bad)
-    return path, {r["file"]: (r["class"], boxes[r["file"]]) for r in records if r["file"] in boxes}, [r["file"] for r in records if r["file"] not in boxes]
+    boxes = _annotations(path, records, lambda r: norm_boxes(r["bbox"], "xyxy", f"{path}: clip '{r['file']}'"),
+                         skip_bad)
+    found = {r["file"]: (r["class"], boxes[r["file"]]) for r in records if r["file"] in boxes}
+    return path, found, [r["file"] for r in records if r["file"] not in boxes]
 
 def vggss(root, # VGGSound folder: frames/<id>.jpg, audio/<id>.wav
           meta="vggss.json", # the VGG-SS annotations
@@ -421,7 +463,8 @@ def vggsound_mix(root, # VGGSound folder: frames/<id>.jpg, audio/<id>.wav
             if not row: continue
             files = row[0::2]
             missing = [c for c in files if c not in annotations]
-            if missing and not skip_bad: raise MissingDataError(f"{path}: clip '{missing[0]}' has no boxes in {boxes}; use the vggss.json that goes with this list")
+            if missing and not skip_bad: raise MissingDataError(f"{path}: clip '{missing[0]}' has no boxes in {boxes}; "
+                                                                "use the vggss.json that goes with this list")
             if missing: dropped.append("+".join(files))
             else: scenes.append([(f, f, [c], [annotations[f][1]]) for f, c in zip(files, row[1::2])])
     return build_dataset(root, path, scenes, skip_bad, dropped, **kwargs)
@@ -436,7 +479,8 @@ def clip_list(root, # dataset folder
     "A training list (VGGSound-Single's 144k ids, MUSIC's train lists) → unannotated samples."
     path = find_meta(root, meta)
     rows = [line.strip().split(",") for line in path.read_text().splitlines() if line.strip()]
-    scenes = [[(r[0], music_audio_name(r[0]) if music_names else r[0], r[1:] or [""], [torch.zeros(0, 4)] * max(1, len(r) - 1))] for r in rows]
+    scenes = [[(r[0], music_audio_name(r[0]) if music_names else r[0], r[1:] or [""],
+                [torch.zeros(0, 4)] * max(1, len(r) - 1))] for r in rows]
     return build_dataset(root, path, scenes, skip_bad, **kwargs)
 
 class RandomMixtures(Dataset):

@@ -33,7 +33,8 @@ from .samples import SceneDataset
 
 # %% ../nbs/11_evaluate.ipynb #ev010
 def frame_tiles(
-    H:int, W:int, # frame size in pixels
+    H:int, # frame height in pixels
+    W:int, # frame width in pixels
 ):
     "The source tiles of a mixed frame: square tiles side by side (the paper's mix) or stacked (the official one)."
     return (H // W, 1) if H > W else W // H
@@ -71,7 +72,8 @@ def scene_figure(
 
 # %% ../nbs/11_evaluate.ipynb #ev015
 def centre_prior(
-    h:int, w:int, # feature-grid size of the frame
+    h:int, # feature-grid height of the frame
+    w:int, # feature-grid width of the frame
     tiles=1, # source tiles, (rows, cols) or n side by side
     sigma:float=0.25, # σ as a fraction of the tile side
 )->torch.Tensor: # n_tiles×h×w, one Gaussian per tile
@@ -85,7 +87,8 @@ def centre_prior(
                         for cy, cx in centres])
 
 def random_maps(
-    h:int, w:int, # feature-grid size of the frame
+    h:int, # feature-grid height of the frame
+    w:int, # feature-grid width of the frame
     tiles=1, # source tiles: one random map per tile
     seed:int=0, # the maps depend only on the seed
 )->torch.Tensor: # n_tiles×h×w uniform noise
@@ -94,7 +97,11 @@ def random_maps(
     return torch.rand(n, h, w, generator=torch.Generator().manual_seed(seed))
 
 # %% ../nbs/11_evaluate.ipynb #ev019
-def same_size_batches(dataset, batch_size, num_workers):
+def same_size_batches(
+    dataset, # a test set of scenes (`load_test_set`)
+    batch_size:int, # scenes per batch
+    num_workers:int, # DataLoader workers
+):
     "Batches of scenes of equal frame size (mixed sets have 1–3 tiles), in data set order as far as sizes allow."
     pending = {}
     for s in DataLoader(dataset, batch_size=None, num_workers=num_workers):

@@ -181,6 +181,7 @@ def model_frame(
     rgb = np.asarray(resized, np.float32) / 255
     return normalize(torch.from_numpy(rgb).permute(2, 0, 1)), (rows, cols)
 
+# %% ../nbs/13_localize.ipynb #932ff68e
 class Localization(NamedTuple):
     "The method's answer for one clip, with what it saw."
     image: np.ndarray   # H0×W0×3 RGB in [0, 1]: the frame as the user gave it
@@ -213,14 +214,20 @@ def localize_batch(
     return [Localization(np.asarray(im.convert("RGB"), np.float32) / 255, f, g, _one(p, j), config, settings)
             for j, (im, f, g) in enumerate(zip(images, frames, grids))]
 
-def localize(net, config:dict, window:Window, tiles=None)->Localization:
+def localize(
+    net, # the network of `load_model`
+    config:dict, # its config (`load_model`)
+    window:Window, # the picture and the 3 s of sound (`read_window`)
+    tiles=None, # source tiles of the frame (default: from its shape)
+)->Localization:
     "The method on one `Window`."
     return localize_batch(net, config, [window.image], window.audio[None], tiles)[0]
 
 # %% ../nbs/13_localize.ipynb #lo-boxes
 def object_box(
     m:torch.Tensor, # h×w map of one object
-    H:int, W:int, # the network's frame size in pixels
+    H:int, # the network's frame height in pixels
+    W:int, # its width
     tiles=1, # (rows, cols) or n side by side
 )->tuple: # ([x1, y1, x2, y2] pixels of the H×W frame, or None; the tile it lies on)
     """The box evaluation would draw: the map on its tile (where it peaks), min-max
@@ -241,7 +248,8 @@ def object_box(
 
 def find_objects(
     loc:Localization, # a clip's localization
-    tau1:float=None, tau2:float=None, # §3.4 thresholds (default: the checkpoint's)
+    tau1:float=None, # §3.4 seed threshold τ1 (default: the checkpoint's)
+    tau2:float=None, # §3.4 merge threshold τ2 (default: the checkpoint's)
 )->list: # one dict per object: box (pixels of the user's frame), box_norm, score, tile, map (h×w)
     "§3.4 on the clip's IOI result (no network: `method.group_objects`), and each object's box and score."
     tau1 = loc.settings.tau1 if tau1 is None else tau1
@@ -267,7 +275,8 @@ def _unit(m):
 
 def localization_figure(
     loc:Localization, # a clip's localization
-    tau1:float=None, tau2:float=None, # §3.4 thresholds (default: the checkpoint's)
+    tau1:float=None, # §3.4 seed threshold τ1 (default: the checkpoint's)
+    tau2:float=None, # §3.4 merge threshold τ2 (default: the checkpoint's)
     title:str=None, # what the reader should notice (default: the objects found)
     size:float=2.6, # panel height in inches
     objs:list=None, # `find_objects(loc, tau1, tau2)` when the caller has them already
@@ -300,7 +309,8 @@ def localization_figure(
 # %% ../nbs/13_localize.ipynb #lo-overlay
 def overlay_layer(
     objs:list, # `find_objects` of one window
-    H:int, W:int, # the video's frame size
+    H:int, # the video's frame height
+    W:int, # its width
     strength:float=0.6, # opacity of a map at its peak
 )->tuple: # (H×W×1 opacity, H×W×3 colour already multiplied by it)
     "Every object's map upsampled onto the frame in its colour, composited into one layer (computed once per window)."
@@ -337,8 +347,10 @@ def window_record(
     loc:Localization, # the method's answer for the window
     objs:list, # `find_objects(loc, tau1, tau2)`
     start:float, # window start, seconds
-    path, sound_path, # the picture's and the sound's files
-    tau1:float=None, tau2:float=None, # the thresholds the objects were found at (default: the checkpoint's)
+    path, # the picture's file
+    sound_path, # the sound's file
+    tau1:float=None, # the τ1 the objects were found at (default: the checkpoint's)
+    tau2:float=None, # the τ2 the objects were found at (default: the checkpoint's)
 )->dict:
     """What the JSON of a window holds: where it is, the settings, and
     each object's box (pixels xyxy, and normalised) and score."""
@@ -367,12 +379,14 @@ def summary(
 
 # %% ../nbs/13_localize.ipynb #lo-clip
 def localize_clip(
-    net, config:dict, # `load_model`
+    net, # the network of `load_model`
+    config:dict, # its config (`load_model`)
     path, # a video, or an image (with `audio`)
     out, # folder for NAME_localized.png and NAME_localized.json
     audio=None, # a separate sound file
     start:float=None, # window start (default: the middle)
-    tau1:float=None, tau2:float=None, # §3.4 thresholds (default: the checkpoint's)
+    tau1:float=None, # §3.4 seed threshold τ1 (default: the checkpoint's)
+    tau2:float=None, # §3.4 merge threshold τ2 (default: the checkpoint's)
     tiles=None, # source tiles of the frame (default: from its shape)
     name:str=None, # output name (default: the input's stem)
 )->dict: # the window record, with the paths written
@@ -395,12 +409,14 @@ def localize_clip(
 
 # %% ../nbs/13_localize.ipynb #lo-video
 def localize_video(
-    net, config:dict, # `load_model`
+    net, # the network of `load_model`
+    config:dict, # its config (`load_model`)
     path, # a video
     out, # folder for NAME_localized.mp4 and NAME_windows/
     every:float=1.0, # seconds between window starts
     audio=None, # a separate sound file (default: the video's own)
-    tau1:float=None, tau2:float=None, # §3.4 thresholds (default: the checkpoint's)
+    tau1:float=None, # §3.4 seed threshold τ1 (default: the checkpoint's)
+    tau2:float=None, # §3.4 merge threshold τ2 (default: the checkpoint's)
     tiles=None, # source tiles of the frame (default: from its shape)
     name:str=None, # output name (default: the input's stem)
     batch_size:int=8, # windows per forward pass

@@ -262,13 +262,20 @@ def _greedy_match(
     return match
 
 # %% ../nbs/09_metrics.ipynb #a0000066
-def tile_slices(H, W, tiles) -> list:
+def tile_slices(
+    H:int, # frame height in pixels (or cells)
+    W:int, # frame width
+    tiles, # (rows, cols) or n side by side
+) -> list:
     "Row and column slices of each tile of an H×W frame, row by row."
     rows, cols = tile_grid(tiles)
     h, w = H // rows, W // cols
     return [(slice(r * h, (r + 1) * h), slice(c * w, (c + 1) * w)) for r in range(rows) for c in range(cols)]
 
-def tile_of(G, tiles) -> tuple:
+def tile_of(
+    G, # H×W ground-truth mask
+    tiles, # (rows, cols) or n side by side
+) -> tuple:
     "Row and column slices of the tile holding most of mask `G`."
     (rows, cols), (H, W) = tile_grid(tiles), G.shape
     counts = G.reshape(rows, H // rows, cols, W // cols).sum((1, 3))  # rows×cols

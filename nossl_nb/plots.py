@@ -12,7 +12,13 @@ import seaborn as sns
 import torch
 
 # %% ../nbs/14_plots.ipynb #a6c32651
-def subplots(nrows:int=1, ncols:int=1, figsize=None, layout=None, **kw):
+def subplots(
+    nrows:int=1, # rows of axes
+    ncols:int=1, # columns of axes
+    figsize=None, # (width, height) in inches (None: matplotlib's default)
+    layout=None, # "constrained", "tight" or None, as `plt.figure`'s
+    **kw, # more `Figure.subplots` arguments (sharex, height_ratios, …)
+):
     """`plt.subplots` without pyplot: the figure is in no pyplot registry, so JupyterLab's figure flush (which may run
     on another kernel thread while a widget callback draws) never draws it half-built, nor shows it a second time.
     A notebook shows it when it is a cell's value, an `interact` callback's return value, or `display(fig)`."""
@@ -23,7 +29,8 @@ def show_maps(
     maps, # list of h×w arrays or tensors
     titles=None, # one title per map
     cmap:str="magma", # matplotlib colormap
-    vmin=None, vmax=None, # shared colour range (None: per map)
+    vmin=None, # bottom of a shared colour range (None: per map)
+    vmax=None, # top of a shared colour range (None: per map)
     suptitle:str=None, # what the reader should notice
     size:float=2.6, # inches per panel
     annotate:bool=False, # print each cell's value

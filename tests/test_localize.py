@@ -1,6 +1,7 @@
-"""The localize command end to end: a generated video → PNG + JSON, an image + a sound, --every → an MP4 that PyAV reads
-back, a folder that keeps going past a broken file, and one line naming the file and the fix for each bad input.
-Two runs go through `python -m nossl_nb.localize` in a fresh interpreter; the others call `main`, what the command runs."""
+"""The localize command end to end: a generated video → PNG + JSON, an image + a sound, --every → an MP4 that PyAV
+reads back, a folder that keeps going past a broken file, and one line naming the file and the fix for each bad input.
+Two runs go through `python -m nossl_nb.localize` in a fresh interpreter; the others call `main`, what the command
+runs."""
 import json
 import os
 import subprocess
@@ -48,33 +49,40 @@ def d(tmp_path_factory):
 
 
 def test_video(d, capsys):
-    out = d / "out_video"  # in this process (`main` is what the command runs): a fresh interpreter costs ~10 s of imports
+    # in this process (`main` is what the command runs): a fresh interpreter costs ~10 s of imports
+    out = d / "out_video"
     localize.main(str(d / "duet.mp4"), checkpoint=str(d / "standin.pt"), out=str(out), tau1=1.0, tau2=-1.0)
     lines = capsys.readouterr().out.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("duet.mp4 0.00–3.00 s: 1 object: #0 score"), lines
     rec = json.loads((out / "duet_localized.json").read_text())
     fs = resolve_config("samples").frame_size  # the stand-in's tile, the preset's
-    assert (rec["n_objects"], rec["tau1"], rec["tau2"], rec["tiles"], rec["size"]) == (1, 1.0, -1.0, [1, 2], [fs, 2 * fs])
+    assert ((rec["n_objects"], rec["tau1"], rec["tau2"], rec["tiles"], rec["size"])
+            == (1, 1.0, -1.0, [1, 2], [fs, 2 * fs]))
     x1, y1, x2, y2 = rec["objects"][0]["box"]  # τ1 = 1 keeps every seed, τ2 = −1 links them all: one object
     assert 0 <= x1 < x2 <= 2 * fs and 0 <= y1 < y2 <= fs and -1 <= rec["objects"][0]["score"] <= 1
     assert Image.open(out / "duet_localized.png").size[0] > 400
 
 
 def test_the_shipped_model_finds_both_sources_of_a_duet(d, capsys):
-    "The shipped checkpoint on the fixed held-out duet: two objects, one on each sounding tile, each box on its true box."
+    """The shipped checkpoint on the fixed held-out duet: two
+    objects, one on each sounding tile, each box on its true box."""
     from torchvision.ops import box_iou
-    rec = localize.main(str(d / "duet.mp4"), out=str(d / "out_shipped"))  # the default checkpoint: data_samples/nossl_samples.pt
+    # the default checkpoint: data_samples/nossl_samples.pt
+    rec = localize.main(str(d / "duet.mp4"), out=str(d / "out_shipped"))
     assert rec["checkpoint"] == str(localize.DEFAULT_CHECKPOINT) and rec["n_objects"] == 2, rec
     assert sorted(o["tile"] for o in rec["objects"]) == [0, 1]
-    true = SceneDataset(3, "duet", frame_size=resolve_config("samples").frame_size, seed=1000)[0]["boxes"]  # duet.mp4's scene
+    # duet.mp4's scene
+    true = SceneDataset(3, "duet", frame_size=resolve_config("samples").frame_size, seed=1000)[0]["boxes"]
     for o in rec["objects"]:
         assert box_iou(torch.tensor([o["box"]]), true[o["tile"]]).max() > 0.3, (o["box"], true[o["tile"]])
     assert "2 objects" in capsys.readouterr().out
 
 
 def test_image_and_sound(d, capsys):
-    out = d / "out_pair"  # in this process (`main` is what the command runs): a fresh interpreter costs ~10 s of imports
-    rec = localize.main(str(d / "photo.jpg"), audio=str(d / "sound.wav"), checkpoint=str(d / "standin.pt"), out=str(out))
+    # in this process (`main` is what the command runs): a fresh interpreter costs ~10 s of imports
+    out = d / "out_pair"
+    rec = localize.main(str(d / "photo.jpg"), audio=str(d / "sound.wav"), checkpoint=str(d / "standin.pt"),
+                        out=str(out))
     assert capsys.readouterr().out.startswith("photo.jpg 0.00–3.00 s: ")
     saved = json.loads((out / "photo_localized.json").read_text())
     assert saved["objects"] == rec["objects"]
@@ -98,7 +106,8 @@ def test_every_writes_a_video(d, capsys):
 
 
 def test_cli_on_a_folder(d):
-    "As a user runs it: a folder with a good video and a broken one; the good one is written, the failure reported at the end."
+    """As a user runs it: a folder with a good video and a broken one;
+    the good one is written, the failure reported at the end."""
     folder, out = d / "folder", d / "out_folder"
     folder.mkdir()
     (folder / "good.mp4").write_bytes((d / "duet.mp4").read_bytes())
@@ -117,10 +126,12 @@ def test_cli_on_a_folder(d):
 
 
 @pytest.mark.parametrize("args, names, fix", [
-    (dict(video="silent.mp4"), "silent.mp4", "use a clip with sound, or give the sound as a separate file with --audio SOUND"),
+    (dict(video="silent.mp4"), "silent.mp4",
+     "use a clip with sound, or give the sound as a separate file with --audio SOUND"),
     (dict(video="short.mp4"), "short.mp4", "use a clip of at least 3 s"),
     (dict(video="broken.mp4"), "broken.mp4", "convert it: `ffmpeg -i"),
-    (dict(video="duet.mp4", checkpoint="other_model.pt"), "other_model.pt", "pass a checkpoint written by `python -m nossl_nb.train`"),
+    (dict(video="duet.mp4", checkpoint="other_model.pt"), "other_model.pt",
+     "pass a checkpoint written by `python -m nossl_nb.train`"),
     (dict(video="nowhere.mp4"), "nowhere.mp4", "pass a video (mp4, mkv, webm, mov), an image with --audio SOUND"),
     (dict(video="photo.jpg"), "photo.jpg", "pass its sound with --audio SOUND"),
     (dict(video="duet.mp4", start=1.0), "duet.mp4", "choose --start between 0 and 0.0"),

@@ -1,4 +1,6 @@
-"A fake download through `python -m nossl_nb.prepare` end to end: the layout, exactly its three broken files reported, resume after a kill, evaluation on the prepared folder with its missing count; the shipped lists parse with the readers at their known sizes."
+"""A fake download through `python -m nossl_nb.prepare` end to end: the layout, exactly its three broken files
+reported, resume after a kill, evaluation on the prepared folder with its missing count; the shipped lists parse with
+the readers at their known sizes."""
 import csv
 import json
 import os
@@ -21,7 +23,8 @@ from nossl_nb.prepare import check_folder, listed_scenes, prepare, summary, writ
 from nossl_nb.prepare import main as prepare_main
 
 ROOT = Path(__file__).resolve().parents[1]
-BROKEN = [("dl000noaud0_000000", "no audio stream"), ("dl000short0_000000", "too short"), ("dl000trunc0_000000", "undecodable")]
+BROKEN = [("dl000noaud0_000000", "no audio stream"), ("dl000short0_000000", "too short"),
+          ("dl000trunc0_000000", "undecodable")]
 
 
 def cli(*args, **kw):
@@ -62,7 +65,8 @@ def test_list_missing_and_a_missing_clip_in_the_report(download, tmp_path):
     assert r["written"] == 4 and "dl000full00_000003" in readable(tmp_path/"out")  # cut from 3 s of the full video
     p = cli(download, "--list-missing", tmp_path/"vggss.json")
     out, err = p.communicate(timeout=120)
-    assert p.returncode == 0 and out.splitlines() == ["clip,video,start,end", "gonegonegon_000040,gonegonegon,40,50"], err
+    assert p.returncode == 0, err
+    assert out.splitlines() == ["clip,video,start,end", "gonegonegon_000040,gonegonegon,40,50"], err
     assert err.strip().endswith("1 clips of " + str(tmp_path/"vggss.json") + f" are not in {download}")
 
 
@@ -77,9 +81,11 @@ def test_resume_after_kill(tmp_path):
     assert p.returncode == -signal.SIGKILL, "prepare finished before it could be killed"
     before = readable(out)  # whatever has its final name is complete
     assert 0 < len(before) < 11
-    (out/"frames"/".dl000clip00_000000.jpg.part").write_bytes(b"half a JPEG")  # what a kill in the middle of a write leaves
+    # what a kill in the middle of a write leaves
+    (out/"frames"/".dl000clip00_000000.jpg.part").write_bytes(b"half a JPEG")
     r = prepare(dl, out, progress=False)
-    assert summary(r).startswith(f"14 clips: {11 - len(before)} written, {len(before)} already done, 3 failed"), summary(r)
+    want = f"14 clips: {11 - len(before)} written, {len(before)} already done, 3 failed"
+    assert summary(r).startswith(want), summary(r)
     assert len(readable(out)) == 11 and not list(out.glob("*/.*.part"))
     assert sorted((x["clip"], x["reason"]) for x in csv.DictReader(open(out/"prepare_report.csv"))) == BROKEN
 
@@ -95,7 +101,8 @@ def checkpoint(path):
 def test_evaluate_on_the_prepared_folder_reports_the_missing(download, tmp_path, capsys):
     data = tmp_path/"data"
     prepare(download, data, download/"vggss.json", progress=False)
-    shutil.copy(download/"vggss.json", data)  # the list in VGG-SS's format, as a user's own list wins over the shipped one
+    # the list in VGG-SS's format, as a user's own list wins over the shipped one
+    shutil.copy(download/"vggss.json", data)
     kw = dict(dataset="vggss", checkpoint=checkpoint(tmp_path/"x.pt"), data_root=str(data), n_figures=0, quiet=True)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -115,11 +122,13 @@ def test_evaluate_on_the_prepared_folder_reports_the_missing(download, tmp_path,
 def test_check_before_a_long_run(download, tmp_path, capsys):
     prepare(download, tmp_path, download/"vggss.json", progress=False)
     r = check_folder(tmp_path, download/"vggss.json", progress=False)
-    assert {k: r[k] for k in ("scenes", "complete", "present", "readable", "long_enough")} == dict(scenes=7, complete=4, present=4, readable=4, long_enough=4)
+    assert ({k: r[k] for k in ("scenes", "complete", "present", "readable", "long_enough")}
+            == dict(scenes=7, complete=4, present=4, readable=4, long_enough=4))
     (tmp_path/"audio"/"dl000clip00_000000.wav").write_bytes(b"RIFF")  # a clip whose audio is broken
     with pytest.raises(SystemExit) as e:  # the command's exit: status 1 with one line
         prepare_main(check=str(tmp_path), meta=str(download/"vggss.json"), require_complete=True, workers=1, quiet=True)
-    assert capsys.readouterr().out.startswith("vggss.json: 3 of 7 scenes complete; of its 7 clips 4 present, 3 readable, 3 at least 3 s long")
+    assert capsys.readouterr().out.startswith("vggss.json: 3 of 7 scenes complete; of its 7 clips 4 present, 3 "
+                                              "readable, 3 at least 3 s long")
     assert str(e.value.code).startswith("error: 4 of 7 scenes") and "\n" not in str(e.value.code)
 
 
@@ -131,8 +140,9 @@ def test_help_lists_every_option():
 
 
 # --- the shipped lists ---------------------------------------------------------------------------
-SIZES = {"vggss.json": 5158, "vggsound_duet_test.csv": 5158, "vggsound_trio_test.csv": 5158, "vggsound_mixed_test.csv": 5158,
-         "music_solo.json": 2124, "music_duet.json": 1020, "music_solo_test.csv": 2124, "music_duet_test.csv": 1020,
+SIZES = {"vggss.json": 5158, "vggsound_duet_test.csv": 5158, "vggsound_trio_test.csv": 5158,
+         "vggsound_mixed_test.csv": 5158, "music_solo.json": 2124, "music_duet.json": 1020,
+         "music_solo_test.csv": 2124, "music_duet_test.csv": 1020,
          "vggss_test.csv": 5158, "music_solo_train.txt": 44532, "music_duet_train.txt": 48348}
 
 
@@ -140,17 +150,21 @@ def test_shipped_lists_parse_with_the_readers_at_their_known_sizes(tmp_path):
     assert sorted(p.name for p in METADATA.iterdir()) == sorted([*SIZES, "LICENSE", "NOTICE.md"])
     assert "Apache License" in (METADATA/"LICENSE").read_text() and "stoneMo/AVGN" in (METADATA/"NOTICE.md").read_text()
     (tmp_path/"frames").mkdir()
-    (tmp_path/"frames"/"x.jpg").write_bytes(b"")  # a folder with no clip of the lists: every scene is counted as missing
+    # a folder with no clip of the lists: every scene is counted as missing
+    (tmp_path/"frames"/"x.jpg").write_bytes(b"")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        read = {"vggss.json": vggss(tmp_path, skip_bad=True), "music_solo.json": music(tmp_path, "music_solo.json", skip_bad=True),
+        read = {"vggss.json": vggss(tmp_path, skip_bad=True),
+                "music_solo.json": music(tmp_path, "music_solo.json", skip_bad=True),
                 "music_duet.json": music(tmp_path, "music_duet.json", skip_bad=True)}
         read |= {f: vggsound_mix(tmp_path, f, skip_bad=True) for f in SIZES if f.startswith("vggsound_")}
-        read |= {f: clip_list(tmp_path, f, music_names=f.startswith("music"), skip_bad=True) for f in SIZES if f.endswith(("_test.csv", ".txt")) and not f.startswith("vggsound_")}
+        read |= {f: clip_list(tmp_path, f, music_names=f.startswith("music"), skip_bad=True)
+                 for f in SIZES if f.endswith(("_test.csv", ".txt")) and not f.startswith("vggsound_")}
     for f, n in SIZES.items():
         ds = read[f]
         assert (len(ds), ds.n_listed, ds.n_missing, Path(ds.listed_in)) == (0, n, n, METADATA/f), f
         assert len(listed_scenes(METADATA/f)) == n, f
     assert {len(s) for s in listed_scenes(METADATA/"vggsound_duet_test.csv")} == {2}
-    with pytest.warns(UserWarning, match="left out 12 boxes with a corrupt coordinate"):  # one in each of 12 records; no clip is dropped
+    # one in each of 12 records; no clip is dropped
+    with pytest.warns(UserWarning, match="left out 12 boxes with a corrupt coordinate"):
         assert len(_vggss_boxes(METADATA, "vggss.json", skip_bad=False)[1]) == 5158

@@ -39,7 +39,8 @@ def test_resume_after_a_checkpoint_matches_an_uninterrupted_run(tmp_path):
     full = train(resolve_config("samples", **switch, epochs=2, out_dir=str(tmp_path / "full")), quiet=True)
     part = resolve_config("samples", **switch, epochs=1, out_dir=str(tmp_path / "part"))
     train(part, quiet=True)  # "killed" after the first epoch's checkpoint
-    resumed = train(resolve_config("samples", **switch, epochs=2, out_dir=str(tmp_path / "part"), resume=True), quiet=True)
+    resumed = train(resolve_config("samples", **switch, epochs=2, out_dir=str(tmp_path / "part"), resume=True),
+                    quiet=True)
     assert full["history"][0]["osc"] >= 0 and full["history"][1]["osc"] > 0  # OSC is on in the second epoch
     a, b = weights(full["checkpoint"]), weights(resumed["checkpoint"])
     assert a.keys() == b.keys()
@@ -48,19 +49,21 @@ def test_resume_after_a_checkpoint_matches_an_uninterrupted_run(tmp_path):
 
 
 def test_a_run_ends_with_the_evaluation_table(tmp_path, capsys):
-    summary = train(resolve_config("samples", **{**TINY, "eval_sets": "samples-single,samples-duet"}, eval_size=4, epochs=1,
-                                   out_dir=str(tmp_path)))
+    summary = train(resolve_config("samples", **{**TINY, "eval_sets": "samples-single,samples-duet"}, eval_size=4,
+                                   epochs=1, out_dir=str(tmp_path)))
     assert set(summary["eval"]) == {"samples-single", "samples-duet"}
     assert {"AP", "IoU@0.5", "AUC", "pointing"} <= set(summary["eval"]["samples-single"])
     assert {"CAP", "PIAP", "CIoU@0.3", "AUC", "count_acc"} <= set(summary["eval"]["samples-duet"])
     out = capsys.readouterr().out
-    assert "paper" in out and "train s/iter" in out and (tmp_path / "eval.json").exists() and (tmp_path / "cost.json").exists()
+    assert "paper" in out and "train s/iter" in out
+    assert (tmp_path / "eval.json").exists() and (tmp_path / "cost.json").exists()
 
 
 def test_resume_refuses_another_config(tmp_path):
     train(resolve_config("samples", **TINY, epochs=1, out_dir=str(tmp_path)), quiet=True)
     with pytest.raises(ValueError, match="another config"):
-        train(resolve_config("samples", **{**TINY, "batch_size": 6}, epochs=2, out_dir=str(tmp_path), resume=True), quiet=True)
+        train(resolve_config("samples", **{**TINY, "batch_size": 6}, epochs=2, out_dir=str(tmp_path), resume=True),
+              quiet=True)
 
 
 DDP_RUN = """
@@ -77,24 +80,30 @@ torch.save({"params": {k: p.detach() for k, p in nets[0].named_parameters()}, "w
 
 
 def test_torchrun_two_processes_gloo(tmp_path):
-    "Two processes, gloo: gradients are all-reduced (equal weights on both ranks, moved from the start); rank 0 alone writes."
+    """Two processes, gloo: gradients are all-reduced (equal weights on
+    both ranks, moved from the start); rank 0 alone writes."""
     import json
     script = tmp_path / "ddp_run.py"
     script.write_text(DDP_RUN)
     kw = dict(TINY, train_size=24, epochs=1, max_steps=2, device="cpu")  # 6 batches of 4: 3 per process, 2 taken
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    r = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2", str(script),
-                        str(tmp_path), json.dumps(kw)], capture_output=True, text=True, timeout=600, env=env)
+    r = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
+                        str(script), str(tmp_path), json.dumps(kw)],
+                       capture_output=True, text=True, timeout=600, env=env)
     assert r.returncode == 0, r.stderr[-3000:]
     r0, r1 = (torch.load(tmp_path / f"rank{i}.pt") for i in (0, 1))
-    assert r0["writes"] == [str(tmp_path / n) for n in ("last.pt", "model.pt")] and r1["writes"] == [], "only rank 0 writes checkpoints"
+    assert r0["writes"] == [str(tmp_path / n) for n in ("last.pt", "model.pt")] and r1["writes"] == [], \
+        "only rank 0 writes checkpoints"
     start = initial_network(resolve_config("samples", **kw)).state_dict()
-    p0, p1 = r0["params"], r1["params"]  # BatchNorm's running statistics stay per rank (DDP sends rank 0's each forward)
-    assert all(torch.equal(p0[k], p1[k]) for k in p0), "the two ranks' parameters differ: gradients were not all-reduced"
+    # BatchNorm's running statistics stay per rank (DDP sends rank 0's each forward)
+    p0, p1 = r0["params"], r1["params"]
+    assert all(torch.equal(p0[k], p1[k]) for k in p0), \
+        "the two ranks' parameters differ: gradients were not all-reduced"
     assert any(not torch.equal(p0[k], start[k]) for k in p0 if k.startswith("audio.")), "DDP trained nothing"
     ck = load_checkpoint(tmp_path / "last.pt")
     assert ck["history"][0]["steps"] == 2 and all(torch.equal(ck["model"][k], p0[k]) for k in p0 if k in ck["model"])
-    assert sorted(p.name for p in tmp_path.iterdir() if p.suffix == ".pt") == ["last.pt", "model.pt", "rank0.pt", "rank1.pt"]
+    written = sorted(p.name for p in tmp_path.iterdir() if p.suffix == ".pt")
+    assert written == ["last.pt", "model.pt", "rank0.pt", "rank1.pt"]
 
 
 @pytest.mark.parametrize("preset", [p for p in PRESETS if p != "samples"])
@@ -103,13 +112,15 @@ def test_every_real_preset_resolves_and_fails_clearly_without_data(preset, tmp_p
     assert cfg.lr == 1e-4 and cfg.batch_size == 128 and cfg.epochs == 50
     with pytest.raises(FileNotFoundError, match="--preset samples"):
         train_buckets(cfg)
-    r = subprocess.run([sys.executable, "-m", "nossl_nb.train", "--preset", preset, "--data-root", str(tmp_path / "missing"),
-                        "--out-dir", str(tmp_path / "run")], capture_output=True, text=True, timeout=300)
+    r = subprocess.run([sys.executable, "-m", "nossl_nb.train", "--preset", preset,
+                        "--data-root", str(tmp_path / "missing"), "--out-dir", str(tmp_path / "run")],
+                       capture_output=True, text=True, timeout=300)
     assert r.returncode != 0 and "--preset samples" in r.stderr and "Traceback" not in r.stderr
 
 
 def test_cli_rejects_unknown_options():
-    r = subprocess.run([sys.executable, "-m", "nossl_nb.train", "--taus", "0.5"], capture_output=True, text=True, timeout=300)
+    r = subprocess.run([sys.executable, "-m", "nossl_nb.train", "--taus", "0.5"], capture_output=True, text=True,
+                       timeout=300)
     assert r.returncode != 0 and "unknown option --taus" in r.stderr
 
 
@@ -173,7 +184,8 @@ def test_options_train_a_step(option, tmp_path):
     moved = [k for k in after if after[k].is_floating_point() and k in start and not torch.equal(after[k], start[k])]
     assert any(k.startswith("audio.") for k in moved)
     if "backbone" in option:
-        assert any(k.startswith("head.") for k in moved) and not any(k.startswith("visual.") for k in moved)  # frozen trunk
+        # frozen trunk
+        assert any(k.startswith("head.") for k in moved) and not any(k.startswith("visual.") for k in moved)
 
 
 
@@ -187,7 +199,8 @@ def test_osc_gradients_reach_the_encoders_only_after_the_switch(tmp_path, monkey
     batch = collate([SceneDataset(4, "duet", frame_size=cfg.frame_size, seed=5)[i] for i in range(4)])
     def audio_grads(loss):
         net.zero_grad(); loss.backward()
-        return torch.cat([p.grad.flatten() for n, p in net.named_parameters() if n.startswith("audio.") and p.grad is not None])
+        return torch.cat([p.grad.flatten() for n, p in net.named_parameters()
+                          if n.startswith("audio.") and p.grad is not None])
     off = T.forward_batch(net, frontend, batch, cfg, torch.device("cpu"), osc_on=False)
     assert torch.equal(off["loss"], off["avc"]) and off["osc"] > 0  # L_osc is computed, and weighted 0
     g_off = audio_grads(off["loss"])
@@ -197,5 +210,6 @@ def test_osc_gradients_reach_the_encoders_only_after_the_switch(tmp_path, monkey
     seen = []  # and train() switches at the epoch it is told
     real = T.forward_batch
     monkeypatch.setattr(T, "forward_batch", lambda *a, osc_on, **k: seen.append(osc_on) or real(*a, osc_on=osc_on, **k))
-    train(resolve_config("samples", **TINY, epochs=2, max_steps=1, osc_start_epoch=1, device="cpu", out_dir=str(tmp_path)), quiet=True)
+    train(resolve_config("samples", **TINY, epochs=2, max_steps=1, osc_start_epoch=1, device="cpu",
+                         out_dir=str(tmp_path)), quiet=True)
     assert seen == [False, True]
