@@ -4,8 +4,8 @@
 
 # %% auto #0
 __all__ = ['SAMPLES_DIR', 'SOURCES', 'Assets', 'load_assets', 'template_accuracy', 'scaled_backgrounds', 'make_tile', 'restyle',
-           'augment_picture', 'augment_background', 'augment_sound', 'SceneDataset', 'median_iou_ceiling',
-           'iou_ceiling', 'write_music', 'write_vggsound', 'mux_video', 'write_video']
+           'augment_picture', 'augment_sound', 'SceneDataset', 'median_iou_ceiling', 'iou_ceiling', 'write_music',
+           'write_vggsound', 'mux_video', 'write_video']
 
 # %% ../nbs/02_samples.ipynb #imports
 import csv, functools, json, math, os
@@ -127,7 +127,6 @@ def make_tile(assets, # `load_assets()`
     canvas = bg[:, y:y + size, x:x + size] * (0.7 + 0.5 * torch.rand(3, 1, 1, generator=g))  # 3×size×size
     if torch.rand((), generator=g) < 0.5: canvas = canvas.flip(-1)
     canvas = canvas.clamp(0, 1)
-    if augment: canvas = augment_background(canvas, g)
     pic = _jitter(assets.pictures[cls][pick(len(assets.pictures[cls]))], g)
     if augment: pic = augment_picture(pic, g)
     box = _place(pic, area[0] + (area[1] - area[0]) * float(torch.rand((), generator=g)), size, g)
@@ -185,17 +184,6 @@ def augment_picture(picture, # 4×h×w RGBA in [0, 1]
     if torch.rand((), generator=g) < 1 / 3:
         picture = gaussian_blur(picture, [5, 5], [0.5 + 1.5 * float(torch.rand((), generator=g))])
     return picture
-
-def augment_background(canvas, # 3×s×s background crop in [0, 1]
-                       g, # torch.Generator
-                      ): # 3×s×s: another surface behind the objects
-    "Rotate the hue, turn it a quarter (one time in two), grey it (one in five) and blur it (one in three)."
-    u = lambda: float(torch.rand((), generator=g))
-    canvas = adjust_hue(canvas, u() - 0.5)
-    if u() < 0.5: canvas = canvas.transpose(-1, -2)
-    if u() < 0.2: canvas = rgb_to_grayscale(canvas, 3)
-    if u() < 1 / 3: canvas = gaussian_blur(canvas, [9, 9], [1 + 2 * u()])
-    return canvas.contiguous()  # the tile is pasted on in place
 
 # %% ../nbs/02_samples.ipynb #bf4847ad
 def augment_sound(wave, # N waveform

@@ -115,7 +115,7 @@ PRESETS = {
     "samples": dict(train_set="samples-single", eval_sets="samples-single,samples-mixed", backbone="efficientnet_lite0",
                     head="relu", width=0.5, output_stride=32, audio_downsample=2, frame_size=160, batch_size=32, epochs=4,
                     lr=1e-3, alpha=0.5, tau1=0.6, tau2=0.3, osc_start_epoch=2, augment=True, train_size=1920,
-                    eval_size=128, num_workers=2),
+                    eval_size=512, num_workers=2),
 }
 
 def resolve_config(
