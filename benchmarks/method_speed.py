@@ -39,8 +39,8 @@ from nossl_nb.osc import osc_reference
 def batched(F_v, l_a):
     out = method_losses(F_v, l_a)
     out['loss'].backward()
-    return dict(loss=out['loss'].detach(), avc=out['avc'].detach(), labels=out['labels'], seeds=out['ioi'].seeds.detach(),
-                valid=out['ioi'].valid, E_n=out['ioi'].E_n.detach())
+    return dict(loss=out['loss'].detach(), avc=out['avc'].detach(), labels=out['labels'],
+                seeds=out['ioi'].seeds.detach(), valid=out['ioi'].valid, E_n=out['ioi'].E_n.detach())
 
 
 def looped(F_v, l_a):
@@ -63,7 +63,8 @@ def _find(parent, x):
     return parent[x]
 
 
-def official(F_v, l_a, *, alpha=ALPHA, omega=OMEGA, margin=MARGIN, temperature=TEMPERATURE, eps=EPS, tau1=TAU1, tau2=TAU2):
+def official(F_v, l_a, *, alpha=ALPHA, omega=OMEGA, margin=MARGIN, temperature=TEMPERATURE, eps=EPS, tau1=TAU1,
+             tau2=TAU2):
     """The official repository's training step for the same part (`model_base.py`, `lvs_loss`, `lvs`, `object_loss`),
     re-implemented op for op: the IOI loop with a per-clip check each iteration, the clustering with a per-clip,
     per-pair loop of cosine similarities and union-find, the object loss with a loop over clips and objects."""
@@ -117,7 +118,7 @@ def official(F_v, l_a, *, alpha=ALPHA, omega=OMEGA, margin=MARGIN, temperature=T
             positive = objs[b, members].mean(0)
             negative = objs[b, list(set(range(N)) - set(members))].mean(0) + E_n[b]
             if negative.sum() == 0 or torch.isnan(negative).sum() > 0: continue
-            anchor, positive, negative = F.normalize(anchor, dim=0), F.normalize(positive, dim=0), F.normalize(negative, dim=0)
+            anchor, positive, negative = (F.normalize(v, dim=0) for v in (anchor, positive, negative))
             L_osc = L_osc + (1. - anchor @ positive) + anchor @ negative
     loss = L_avc + L_osc / B
     loss.backward()
@@ -132,11 +133,15 @@ def same_objects(ours, off, tau1=TAU1, tau2=TAU2):
         s = F.normalize(ours['seeds'][b, :T], dim=-1)
         dropped = ~(s @ F.normalize(ours['E_n'][b], dim=-1) <= tau1)
         links = s @ s.T > tau2
-        later = torch.arange(T)[None, :] > torch.arange(T)[:, None]  # the official code links a seed only to earlier ones
-        if any(len(set(lab[:T][links[d] & later[d] & (lab[:T] >= 0)].tolist())) > 1 for d in torch.nonzero(dropped).flatten()):
+        # the official code links a seed only to earlier ones
+        later = torch.arange(T)[None, :] > torch.arange(T)[:, None]
+        kept = lab[:T] >= 0
+        joined = (len(set(lab[:T][links[d] & later[d] & kept].tolist())) for d in torch.nonzero(dropped).flatten())
+        if any(n > 1 for n in joined):
             bridged += 1; continue
         mine = {frozenset(torch.nonzero(lab == k).flatten().tolist()) for k in range(int(lab.max()) + 1)}
-        theirs = {frozenset(m) for root, m in off['groups'][b].items() if root != -1 and root < T}  # roots ≥ T: ended slots
+        # roots ≥ T: ended slots
+        theirs = {frozenset(m) for root, m in off['groups'][b].items() if root != -1 and root < T}
         assert mine == theirs, (b, mine, theirs)
         compared += 1
     return compared, bridged
@@ -160,7 +165,9 @@ def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--batch', type=int, default=128)
     p.add_argument('--reps', type=int, default=5, help='runs of the batched step')
-    p.add_argument('--slow-reps', type=int, default=3, help='runs of the per-clip loop and of the official code (no warm-up for the latter: one run takes seconds)')
+    p.add_argument('--slow-reps', type=int, default=3,
+                   help='runs of the per-clip loop and of the official code '
+                        '(no warm-up for the latter: one run takes seconds)')
     p.add_argument('--backbone-reps', type=int, default=1)
     p.add_argument('--threads', type=int, default=None, help="torch's intra-op threads (default: torch's choice)")
     p.add_argument('--quick', action='store_true', help='a smoke run: batch 8, one rep, small frames for the backbones')
@@ -178,9 +185,11 @@ def main():
         assert torch.allclose(fast['loss'], loss_l, atol=1e-4), (fast['loss'], loss_l)
         assert all(torch.equal(fast['labels'][b, :len(l)], l) for b, l in enumerate(lab_l)), "labels differ"
         assert torch.allclose(fast['avc'], off['avc'], atol=1e-5), (fast['avc'], off['avc'])
-        assert off['bank'].shape == fast['seeds'].shape and torch.allclose(off['bank'], fast['seeds'], atol=1e-5), "object banks differ"
+        same_bank = off['bank'].shape == fast['seeds'].shape and torch.allclose(off['bank'], fast['seeds'], atol=1e-5)
+        assert same_bank, "object banks differ"
         compared, bridged = same_objects(fast, off)
-        print(f"{h}×{w}: batched {t['batched']:8.1f} ms   per-clip loop {t['loop']:8.1f} ms   official {t['official']:8.1f} ms   "
+        print(f"{h}×{w}: batched {t['batched']:8.1f} ms   per-clip loop {t['loop']:8.1f} ms   "
+              f"official {t['official']:8.1f} ms   "
               f"speed-up ×{t['loop'] / t['batched']:.1f} loop, ×{t['official'] / t['batched']:.1f} official   "
               f"(same objects as the official code in {compared} clips, {bridged} left out)")
         method_ms, over_loop, over_official = t['batched'], t['loop'] / t['batched'], t['official'] / t['batched']

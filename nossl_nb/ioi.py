@@ -98,7 +98,8 @@ def ioi(
     X = F_v.flatten(2)  # B×c×hw
     scale = S_v.flatten(1) / X.norm(dim=1).clamp_min(1e-12)  # B×hw: F̂_j = scale_j · F_v[j]
     w_n = scale * background_mask(S_v, alpha=alpha, omega=omega, margin=margin).flatten(1) / (h * w)  # B×hw
-    E_n = (X * w_n[:, None]).sum(2)  # B×c (a product and a sum: its gradient is one broadcast product, not an outer-product matmul)
+    # a product and a sum: its gradient is one broadcast product, not an outer-product matmul
+    E_n = (X * w_n[:, None]).sum(2)  # B×c
     with torch.no_grad():
         Xd, sd, E_nd, w_n = X.detach(), scale.detach(), E_n.detach(), w_n.detach()
         G = Xd.transpose(1, 2) @ Xd  # B×hw×hw: ⟨F_v_i, F_v_j⟩; a row read is scaled to ⟨F̂_i, F̂_j⟩
@@ -120,13 +121,15 @@ def ioi(
             else: beats, m = R_p > R_n, R_p
             new = beats & ~claimed & active[:, None]  # B×hw
             S.masked_fill_(new, 0); claimed |= new
-            cells.append(torch.where(active, i, -1)); regions.append(new); maps.append(m * active[:, None]); valid.append(active)
+            cells.append(torch.where(active, i, -1)); regions.append(new)
+            maps.append(m * active[:, None]); valid.append(active)
             active = active & new.any(1) & (S.amax(1) > eps)
     T = len(cells)
     cells = torch.stack(cells, 1) if T else S.new_zeros(B, 0, dtype=torch.long)  # B×T
     valid = torch.stack(valid, 1) if T else S.new_zeros(B, 0, dtype=torch.bool)  # B×T
     at = cells.clamp_min(0)
-    seeds = (X.gather(2, at[:, None, :].expand(B, c, T)) * (scale.gather(1, at) * valid)[:, None]).transpose(1, 2)  # B×T×c
+    picked = X.gather(2, at[:, None, :].expand(B, c, T))  # B×c×T: the seed cells' features
+    seeds = (picked * (scale.gather(1, at) * valid)[:, None]).transpose(1, 2)  # B×T×c
     regions = torch.stack(regions, 1).view(B, T, h, w) if T else S.new_zeros(B, 0, h, w, dtype=torch.bool)
     maps = torch.stack(maps, 1).view(B, T, h, w) if T else S.new_zeros(B, 0, h, w)
     return IOIResult(seeds, valid, regions, E_n, maps, cells)

@@ -16,7 +16,8 @@ def osc_reference(
     labels:torch.Tensor, # T object label per seed (−1: dropped or invalid)
     E_n:torch.Tensor, # c negative vector
 ):
-    "Eq. 4 for one clip as a loop over its objects: the mean of $\\mathcal L_k$ over the objects that have a negative (0 if none)."
+    """Eq. 4 for one clip as a loop over its objects:
+    the mean of $\\mathcal L_k$ over the objects that have a negative (0 if none)."""
     T, losses = len(labels), []
     for k in range(int(labels.max()) + 1 if T else 0):
         members = [t for t in range(T) if labels[t] == k]
@@ -34,7 +35,8 @@ def osc_loss(
     labels:torch.Tensor, # B×T object label per seed (−1: dropped or invalid)
     E_n:torch.Tensor, # B×c negative vectors
     *, # the settings, by name only
-    reduction:str="paper", # "paper": mean over a clip's objects, summed over clips, / B; "official": sum over objects / B
+    # "paper": mean over a clip's objects, summed over clips, / B; "official": sum over objects / B
+    reduction:str="paper",
 ):
     "$\\mathcal L_{osc}$ (Eq. 4) for a batch, vectorised over clips and objects."
     B, T, c = seeds.shape
@@ -43,12 +45,14 @@ def osc_loss(
     other = (valid[..., None] & (member == 0)).to(seeds.dtype)  # B×T×K: the clip's other seeds
     n_member, n_other = member.sum(1, keepdim=True), other.sum(1, keepdim=True)  # B×1×K
     scored = ((n_member > 0) & (n_other > 0))[:, 0]  # B×K: objects that exist and have a negative
-    W = torch.cat([(member.cumsum(1) == 1) * member, member / n_member.clamp_min(1), other / n_other.clamp_min(1)], 2)  # B×T×3K
+    anchor = (member.cumsum(1) == 1) * member  # B×T×K: each object's first seed
+    W = torch.cat([anchor, member / n_member.clamp_min(1), other / n_other.clamp_min(1)], 2)  # B×T×3K
     W = torch.cat([W, torch.cat([W.new_zeros(B, 1, 2 * K), W.new_ones(B, 1, K)], 2)], 1)  # E_n joins every N
     V = W.transpose(1, 2) @ torch.cat([seeds, E_n[:, None]], 1)  # B×3K×c: the anchors A, positives P, negatives N
     G = V @ V.transpose(1, 2)  # B×3K×3K: all their dot products
     k = torch.arange(K, device=seeds.device)
-    length = G.diagonal(dim1=1, dim2=2).clamp_min(1e-24).sqrt()  # B×3K (clamped as F.normalize: a zero vector has cosine 0)
+    # clamped as F.normalize is: a zero vector has cosine 0
+    length = G.diagonal(dim1=1, dim2=2).clamp_min(1e-24).sqrt()  # B×3K
     C_p = G[:, k, K + k] / (length[:, :K] * length[:, K:2 * K])  # B×K: Sim(A, P)
     C_n = G[:, k, 2 * K + k] / (length[:, :K] * length[:, 2 * K:])  # B×K: Sim(A, N)
     L = ((1 - C_p) + C_n) * scored  # B×K

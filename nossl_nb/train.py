@@ -113,7 +113,8 @@ PRESETS = {
     "vggsound-trio": dict(train_set="vggsound-duet", eval_sets="vggsound-trio"),
     "vggsound-mixed": dict(train_set="vggsound-duet", eval_sets="vggsound-mixed"),
     "samples": dict(train_set="samples-single", eval_sets="samples-single,samples-mixed", backbone="efficientnet_lite0",
-                    head="relu", width=0.5, output_stride=32, audio_downsample=2, frame_size=160, batch_size=32, epochs=4,
+                    head="relu", width=0.5, output_stride=32, audio_downsample=2, frame_size=160, batch_size=32,
+                    epochs=4,
                     lr=1e-3, alpha=0.5, tau1=0.6, tau2=0.3, osc_start_epoch=2, augment=True, train_size=1920,
                     eval_size=512, num_workers=2),
 }
@@ -128,7 +129,8 @@ def resolve_config(
     if bad := set(overrides) - names: raise ValueError(f"unknown config field(s) {sorted(bad)}; see TrainConfig")
     cfg = TrainConfig(**{**PRESETS[preset], **overrides, "preset": preset})
     if cfg.out_dir is None: cfg.out_dir = f"runs/{preset}"
-    if cfg.lr_schedule not in LR_SCHEDULES: raise ValueError(f"unknown lr_schedule {cfg.lr_schedule!r}; choose one of {', '.join(LR_SCHEDULES)}")
+    if cfg.lr_schedule not in LR_SCHEDULES:
+        raise ValueError(f"unknown lr_schedule {cfg.lr_schedule!r}; choose one of {', '.join(LR_SCHEDULES)}")
     return cfg
 
 # %% ../nbs/10_train.ipynb #d41ca7e4
