@@ -43,6 +43,7 @@ def avc_terms(
         neg_eq3=masked_mean(S_v, 1 - M) + (S_all.mean((-2, -1)) * off).sum(1),
     )
 
+# %% ../nbs/04_avc_loss.ipynb #2db4829e
 def avc_loss(
     S_all:torch.Tensor, # B×B×h×w cosine of image n with audio m
     *, # the settings, by name only

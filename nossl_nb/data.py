@@ -448,6 +448,7 @@ def vggss(root, # VGGSound folder: frames/<id>.jpg, audio/<id>.wav
     path, boxes, dropped = _vggss_boxes(root, meta, skip_bad)
     return build_dataset(root, path, [[(f, f, [c], [b])] for f, (c, b) in boxes.items()], skip_bad, dropped, **kwargs)
 
+# %% ../nbs/01_audio_visual_data.ipynb #5354ae35
 def vggsound_mix(root, # VGGSound folder: frames/<id>.jpg, audio/<id>.wav
                  meta="vggsound_duet_test.csv", # file,class,file2,class2[,file3,class3] a line
                  boxes="vggss.json", # where every clip's boxes come from

@@ -126,6 +126,7 @@ def score_scenes(
     maps = [torch.stack(list(s["maps"])).sum(0) if len(s["maps"]) else torch.zeros(s["grid"]) for s in scenes]
     return single_source_metrics(maps, _union_masks(scenes))
 
+# %% ../nbs/11_evaluate.ipynb #c6fcc9ee
 def _union_masks(scenes):
     "Each scene's union of source masks, one at a time (the whole set would not fit in memory)."
     for s in scenes: yield boxes_to_mask(torch.cat(list(s["boxes"])), *s["size"])

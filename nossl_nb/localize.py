@@ -246,6 +246,7 @@ def object_box(
     x1, y1 = int(px.min() + xs.start), int(py.min() + ys.start)
     return [x1, y1, int(px.max() + 1 + xs.start), int(py.max() + 1 + ys.start)], tile
 
+# %% ../nbs/13_localize.ipynb #b481bc8b
 def find_objects(
     loc:Localization, # a clip's localization
     tau1:float=None, # §3.4 seed threshold τ1 (default: the checkpoint's)

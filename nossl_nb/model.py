@@ -332,6 +332,7 @@ def save_checkpoint(
     "`torch.save` through `data.atomic_write`: a kill mid-write leaves the old file."
     atomic_write(path, lambda p: torch.save(state, p))
 
+# %% ../nbs/03_sound_map.ipynb #42bdf764
 def load_network(
     path, # a checkpoint written by `nossl_nb.train` (or any dict with "model" and "model_args")
     map_location="cpu", # where to load the tensors

@@ -184,6 +184,7 @@ def prepare(videos, # folder of downloaded videos named by clip id (VGGSound: wi
             "written": len(ids) - len(done) - len(failures),
             "failures": failures, "report": str(out/"prepare_report.csv")}
 
+# %% ../nbs/15_prepare.ipynb #df339054
 def summary(result, # what `prepare` returns
            ) -> str:
     "The run in one line."

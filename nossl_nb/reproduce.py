@@ -144,6 +144,7 @@ def row_model(
         train(cfg, quiet=quiet)
     return load_network(folder / "model.pt")
 
+# %% ../nbs/12_reproduce.ipynb #936e5102
 def run_table(
     table:int, # the paper's table, 1–6
     scale:str="cpu", # "cpu" (a miniature on the bundled samples) or "gpu" (the paper's scale)
@@ -237,6 +238,7 @@ def mixture_peaks(
     finally: net.train(was_training)
     return {"solo": np.array(solo), "mixed": np.array(mixed)}
 
+# %% ../nbs/12_reproduce.ipynb #1b59d36d
 @torch.no_grad()
 def seed_cosines(
     net, # a `NoSSLNet`

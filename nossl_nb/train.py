@@ -525,6 +525,7 @@ def cost_report(
             "paper": dict(zip(("s_per_iter", "inference_s_per_image", "params_M"), PAPER_T6["paper"]),
                           device="RTX 4090")}
 
+# %% ../nbs/10_train.ipynb #5a793662
 def peak_memory(device) -> float:
     "Peak GPU memory allocated by tensors (CUDA), or the process's peak resident memory (CPU), in GiB."
     if device.type == "cuda": return torch.cuda.max_memory_allocated(device) / 2**30
