@@ -120,20 +120,23 @@ def jupyter_lab(tmp_path, chromium):
         deadline = time.monotonic() + 90
         while True:
             if proc.poll() is not None:
-                raise RuntimeError(f"JupyterLab exited ({proc.returncode}):\n{(tmp_path / 'jupyterlab.log').read_text()[-3000:]}")
+                log = (tmp_path / 'jupyterlab.log').read_text()[-3000:]
+                raise RuntimeError(f"JupyterLab exited ({proc.returncode}):\n{log}")
             try:
                 with urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=2) as r:
                     if r.status == 200: break
             except OSError: pass
             if time.monotonic() > deadline:
-                raise RuntimeError(f"JupyterLab did not answer on {url} in 90 s:\n{(tmp_path / 'jupyterlab.log').read_text()[-3000:]}")
+                log = (tmp_path / 'jupyterlab.log').read_text()[-3000:]
+                raise RuntimeError(f"JupyterLab did not answer on {url} in 90 s:\n{log}")
             time.sleep(0.25)
         yield url, token, tmp_path / "jupyterlab.log"
     finally:
         kids = _descendants(proc.pid)
         if proc.poll() is None:
             try:  # graceful: the server shuts its kernels down
-                req = urllib.request.Request(f"{url}/api/shutdown", method="POST", headers={"Authorization": f"token {token}"})
+                req = urllib.request.Request(f"{url}/api/shutdown", method="POST",
+                                             headers={"Authorization": f"token {token}"})
                 urllib.request.urlopen(req, timeout=5).close()
             except OSError: pass
             try: proc.wait(15)
@@ -154,13 +157,15 @@ _STATE = """() => {
   const img = out && out.querySelector('img');
   const m = out && /objects found: (\\d+)/.exec(out.innerText);
   return {objects: m ? +m[1] : null, img: img ? img.src : null, n_img: out ? out.querySelectorAll('img').length : 0,
-          tau2: w ? [...w.querySelectorAll('.widget-slider')].find(s => s.querySelector('.widget-label').innerText.trim() === 'tau2')
+          tau2: w ? [...w.querySelectorAll('.widget-slider')]
+                      .find(s => s.querySelector('.widget-label').innerText.trim() === 'tau2')
                       ?.querySelector('.widget-readout').innerText : null};
 }"""
 _RUN_FINISHED = """() => {
   const idle = /\\| Idle/.test(document.querySelector('#jp-main-statusbar')?.innerText || '');
   const busy = [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')].some(p => p.innerText.includes('*'));
-  const failed = [...document.querySelectorAll('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')]
+  const failed = [...document.querySelectorAll('.jp-OutputArea-output'
+                                               + '[data-mime-type="application/vnd.jupyter.stderr"]')]
                  .some(o => /Traceback|Error/.test(o.innerText));
   const w = [...document.querySelectorAll('.widget-interact')].pop();
   const done = w && /objects found: \\d+/.test(w.querySelector('.widget-output')?.innerText || '');
@@ -180,7 +185,8 @@ _SETTLE = """async ([quietMs, maxMs]) => {
     while (true) {
       const idle = /\\| Idle/.test(document.querySelector('#jp-main-statusbar')?.innerText || '');
       const imgs = [...out.querySelectorAll('img')];
-      if (idle && imgs.length && imgs.every(i => i.complete && i.naturalWidth > 0) && performance.now() - last >= quietMs) break;
+      const decoded = imgs.length && imgs.every(i => i.complete && i.naturalWidth > 0);
+      if (idle && decoded && performance.now() - last >= quietMs) break;
       if (performance.now() - t0 > maxMs) throw new Error('the widget output did not settle');
       await sleep(100);
     }
@@ -189,19 +195,24 @@ _SETTLE = """async ([quietMs, maxMs]) => {
   w.scrollIntoView({block: 'start'});
   await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
 }"""
-_ERRORS = """() => [...document.querySelectorAll('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')]
+# the widget printed a number of objects and shows a figure other than `old`
+_NEW_FIGURE = f"""([old]) => {{ const s = ({_STATE})(); return s.objects !== null && s.img && s.img !== old; }}"""
+_ERRORS = """() => [...document.querySelectorAll('.jp-OutputArea-output'
+                                           + '[data-mime-type="application/vnd.jupyter.stderr"]')]
   .map(o => o.innerText).filter(t => /Traceback|^\\w*(Error|Exception)\\b/m.test(t))"""
-_UNRUN = """() => [...document.querySelectorAll('.jp-CodeCell')].map((c, i) => [i, c.querySelector('.jp-InputPrompt')?.innerText.trim()])
+_UNRUN = """() => [...document.querySelectorAll('.jp-CodeCell')]
+  .map((c, i) => [i, c.querySelector('.jp-InputPrompt')?.innerText.trim()])
   .filter(([i, p]) => !/^\\[\\d+\\]:$/.test(p))"""
 
 
 def _wait_for_change(page, before, want):
     "Wait until the widget prints `want(objects)` and shows a figure other than `before`'s; return the new state."
-    page.wait_for_function(f"""([old]) => {{ const s = ({_STATE})(); return s.objects !== null && s.img && s.img !== old; }}""",
+    page.wait_for_function(_NEW_FIGURE,
                            arg=[before["img"]])
     page.evaluate(_SETTLE, [QUIET_MS, TIMEOUT_MS])
     state = page.evaluate(_STATE)
-    assert want(state["objects"]), f"unexpected number of objects after the change: {state['objects']} (before: {before['objects']})"
+    assert want(state["objects"]), (f"unexpected number of objects after the change: {state['objects']} "
+                                    f"(before: {before['objects']})")
     assert state["objects"] != before["objects"], "the printed number of objects did not change"
     assert state["img"] != before["img"], "the figure did not change"
     return state
@@ -224,14 +235,16 @@ def test_clustering_widgets_respond(jupyter_lab, chromium):
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=chromium, headless=True,
                                      args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                                           # screenshots: raster everything before a frame is drawn, no half-painted figures
+                                           # screenshots: raster everything before a frame is drawn, no half-painted
+                                           # figures
                                            "--run-all-compositor-stages-before-draw", "--disable-checker-imaging"])
         page = browser.new_page(viewport={"width": 1400, "height": 1100})
         page.set_default_timeout(TIMEOUT_MS)
         try:
             page.goto(f"{url}/lab/tree/{NOTEBOOK}?token={token}")
             page.wait_for_selector(".jp-Notebook .jp-CodeCell")
-            page.wait_for_function("() => /\\| Idle/.test(document.querySelector('#jp-main-statusbar')?.innerText || '')")
+            page.wait_for_function("() => /\\| Idle/.test("
+                                   "document.querySelector('#jp-main-statusbar')?.innerText || '')")
 
             # Run → Run All Cells, as a reader would, then wait for the kernel to finish (or fail).
             page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
@@ -270,7 +283,7 @@ def test_clustering_widgets_respond(jupyter_lab, chromium):
 
             # The shipped model's generated trio: its seeds regroup the same way; τ2 → 0 links them into one object.
             interact.locator(".widget-dropdown select").select_option("trained model: generated trio")
-            page.wait_for_function(f"""([old]) => {{ const s = ({_STATE})(); return s.objects !== null && s.img && s.img !== old; }}""",
+            page.wait_for_function(_NEW_FIGURE,
                                    arg=[state["img"]])
             page.evaluate(_SETTLE, [QUIET_MS, TIMEOUT_MS])
             state = page.evaluate(_STATE)
@@ -281,10 +294,13 @@ def test_clustering_widgets_respond(jupyter_lab, chromium):
             state = _wait_for_change(page, state, lambda k: k == 1)
             shoot(page, "06_clustering-5-trained-tau2-0.00")
         except BaseException:
-            try: page.screenshot(path=str(out / "06_clustering-failure.png")); shots.append(out / "06_clustering-failure.png")
+            try:
+                page.screenshot(path=str(out / "06_clustering-failure.png"))
+                shots.append(out / "06_clustering-failure.png")
             except Exception: pass
             print(f"JupyterLab log (tail):\n{log.read_text()[-4000:]}")
             raise
         finally:
             browser.close()
-            print(f"browser test: {time.monotonic() - t0:.1f} s in the browser; screenshots:\n" + "\n".join(map(str, shots)))
+            print(f"browser test: {time.monotonic() - t0:.1f} s in the browser; screenshots:\n"
+                  + "\n".join(map(str, shots)))
