@@ -167,7 +167,8 @@ def evaluate(
         frames = b["frame"].to(device)  # B×3×H×W
         p = predict(net, frames, frontend(b["audio"].to(device)), settings=settings, tau1=taus[0][0], tau2=taus[0][1])
         # τ only regroups the seeds
-        cells = [p] + [group_objects(p.S_v, p.ioi, tau1=t1, tau2=t2) for t1, t2 in taus[1:]]
+        cells = [p] + [group_objects(p.S_v, p.ioi, tau1=t1, tau2=t2, object_map=settings.object_map)
+                       for t1, t2 in taus[1:]]
         H, W = frames.shape[-2:]
         for j in range(len(frames)):
             s = dict(id=b["id"][j], S_v=p.S_v[j].float().cpu(), boxes=b["boxes"][j], size=(H, W),
@@ -327,6 +328,7 @@ def main(
     # τ1 values: every (τ1, τ2) pair is scored from one pass (Table 4) (default: the checkpoint's)
     tau1:list[float]=None,
     tau2:list[float]=None, # τ2 values (default: the checkpoint's)
+    object_map:Literal["region", "distance"]=None, # an object's map: its seeds' regions or distances (default: region)
     n:int=None, # number of scenes (default: all of a real set, 200 generated ones)
     batch_size:int=32, # scenes per forward pass
     num_workers:int=0, # DataLoader workers
@@ -352,7 +354,7 @@ def main(
         try: net, ckpt = load_network(checkpoint)
         except (FileNotFoundError, ValueError) as e: fail(e)
         config, label = ckpt.get("config", {}), "ours"
-    settings = MethodSettings.from_config(config)
+    settings = MethodSettings.from_config(config | ({"object_map": object_map} if object_map else {}))
     taus = [(t1, t2) for t1 in (tau1 or [settings.tau1]) for t2 in (tau2 or [settings.tau2])]
     try:
         ds = load_test_set(dataset, data_root, n, frame_size or config.get("frame_size", 224), seed, require_complete)

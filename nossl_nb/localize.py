@@ -230,14 +230,14 @@ def object_box(
     W:int, # its width
     tiles=1, # (rows, cols) or n side by side
 )->tuple: # ([x1, y1, x2, y2] pixels of the H×W frame, or None; the tile it lies on)
-    """The box evaluation would draw: the map on its tile (where it peaks), min-max
+    """The box evaluation would draw: the map on its tile (the one holding most of its peak), min-max
     normalised, binarised at the median; the box bounds the largest connected part."""
     slices = tile_slices(H, W, tile_grid(tiles))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # a constant map (an untrained network) has no box: said by `None`
-        peak = np.unravel_index(np.argmax(prepare_map(m, H, W)), (H, W))
-        tile = next(i for i, (ys, xs) in enumerate(slices)
-                    if ys.start <= peak[0] < ys.stop and xs.start <= peak[1] < xs.stop)
+        p = prepare_map(m, H, W)  # H×W in [0, 1]
+        top = p >= p.max() - 1e-9  # the peak: one pixel, or a plateau (a 0/1 region map is one)
+        tile = int(np.argmax([top[s].sum() for s in slices]))
         ys, xs = slices[tile]
         P = binarize(prepare_map(m, H, W, tile_grid(tiles))[ys, xs])  # h_t×w_t, 0/1
     parts, n = ndimage.label(P)
@@ -255,7 +255,7 @@ def find_objects(
     "§3.4 on the clip's IOI result (no network: `method.group_objects`), and each object's box and score."
     tau1 = loc.settings.tau1 if tau1 is None else tau1
     tau2 = loc.settings.tau2 if tau2 is None else tau2
-    p = group_objects(loc.pred.S_v, loc.pred.ioi, tau1=tau1, tau2=tau2)
+    p = group_objects(loc.pred.S_v, loc.pred.ioi, tau1=tau1, tau2=tau2, object_map=loc.settings.object_map)
     (H, W), (H0, W0) = loc.frame.shape[-2:], loc.image.shape[:2]
     S, cells = loc.pred.S_v[0].flatten(), loc.pred.ioi.cells[0]  # h·w, T
     out = []

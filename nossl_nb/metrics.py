@@ -69,13 +69,13 @@ def _normalise_tiles(
     m, # H×W map at frame size
     tiles=1, # grid of source tiles as (rows, cols), or n for n tiles side by side
 )->np.ndarray: # H×W map, each tile min-max normalised to [0, 1]
-    "Min-max normalise each tile of `m`; a constant tile becomes 0 (warned)."
+    "Min-max normalise each tile of `m`; a constant tile becomes 0 (warned when every tile is)."
     (rows, cols), (H, W) = tile_grid(tiles), m.shape
     if H % rows or W % cols: raise ValueError(f"a {H}×{W} frame does not split into {rows}×{cols} equal tiles")
     t = m.reshape(rows, H // rows, cols, W // cols)  # rows×h_t×cols×w_t
     lo, hi = t.min((1, 3), keepdims=True), t.max((1, 3), keepdims=True)
     flat = hi - lo <= 1e-9 * np.maximum(1.0, np.abs(hi))  # resizing a constant map leaves rounding noise
-    if flat.any(): warnings.warn(f"{flat.sum()} of {rows * cols} map tiles are constant: scored as zeros")
+    if flat.all(): warnings.warn(f"a constant map{f' (all {flat.size} tiles)' * (flat.size > 1)}: scored as zeros")
     return np.where(flat, 0.0, (t - lo) / np.where(flat, 1.0, hi - lo)).reshape(H, W)
 
 def prepare_map(
@@ -85,7 +85,7 @@ def prepare_map(
     tiles=1, # grid of source tiles as (rows, cols), or n for n tiles side by side; each is normalised alone
     mode:str="bilinear", # interpolation used to reach the frame size
 )->np.ndarray: # H×W map in [0, 1], min-max normalised per tile
-    "Resize `m` to the frame and min-max normalise each tile to [0, 1]; a constant tile becomes 0 (warned)."
+    "Resize `m` to the frame and min-max normalise each tile to [0, 1]; a constant tile becomes 0."
     return _normalise_tiles(_resize(m, H, W, mode), tiles)
 
 # %% ../nbs/09_metrics.ipynb #a0000025
@@ -204,7 +204,10 @@ def pointing_accuracy(
     for m, g in zip(maps, gt_masks):
         G = _as_array(g)
         p = prepare_map(m, *G.shape)
-        hits.append(p.max() > 0 and G.flat[p.argmax()] > 0)
+        top = np.flatnonzero(p >= p.max() - 1e-9)  # the tied maxima (a border peak is a plateau)
+        ys, xs = np.unravel_index(top, p.shape)
+        point = top[np.argmin((ys - ys.mean()) ** 2 + (xs - xs.mean()) ** 2)]  # the tie nearest their centroid
+        hits.append(p.max() > 0 and G.flat[point] > 0)
     return float(np.mean(hits))
 
 # %% ../nbs/09_metrics.ipynb #a0000059

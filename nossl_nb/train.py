@@ -27,7 +27,7 @@ from .data import LogSpectrogram, collate, clip_list, RandomMixtures
 from .evaluate import PAPER_T6, evaluate, format_table, load_test_set, scene_figure
 from .ioi import EPS
 from .model import ALPHA, MARGIN, OMEGA, NoSSLNet, read_checkpoint, save_checkpoint
-from .method import MethodSettings, method_losses, predict
+from .method import OBJECT_MAP, MethodSettings, method_losses, predict
 from .samples import SceneDataset, load_assets
 
 # %% ../nbs/10_train.ipynb #dfe66160
@@ -78,6 +78,7 @@ class TrainConfig:
     region: str = "l2"  # IOI region test: "l2" (official) or "inner" (paper's text)
     tau1: float = TAU1  # §3.4 background threshold
     tau2: float = TAU2  # §3.4 merge threshold
+    object_map: str = OBJECT_MAP  # an object's map at test time: "region" (paper's text) or "distance" (official)
     lambda_avc: float = 1.0  # λ1 of Eq. 5 (0: Table 3's OSC-only row)
     lambda_osc: float = 1.0  # λ2 of Eq. 5 (0: Table 3's AVC-only row)
     # train with L_avc alone before this epoch (the official code's unused `object_loss_step`; not when λ1 = 0)
