@@ -4,8 +4,8 @@
 
 # %% auto #0
 __all__ = ['PAPER', 'PAPER_TAU', 'PAPER_T3', 'PAPER_T6', 'DATASETS', 'COLUMNS', 'SAMPLES_SEED', 'frame_tiles', 'scene_figure',
-           'centre_prior', 'random_maps', 'same_size_batches', 'score_scenes', 'evaluate', 'format_table',
-           'load_test_set', 'main']
+           'centre_prior', 'random_maps', 'same_size_batches', 'score_scenes', 'score_grid', 'reference_rows',
+           'evaluate', 'format_table', 'load_test_set', 'main']
 
 # %% ../nbs/11_evaluate.ipynb #ev002
 import json, re, sys, warnings
@@ -140,6 +140,51 @@ def _ceilings(scenes):
             out.append(float(iou_ceiling(G[tile_of(G, s["tiles"])])[0]))
     return np.array(out)
 
+def _listing(dataset, n_scenes, num_workers) -> dict:
+    "What a reader's dataset knows of its list and of what it lacks."
+    base = dataset.dataset if isinstance(dataset, Subset) else dataset
+    return {"list": getattr(base, "listed_in", None), "n_listed": getattr(base, "n_listed", None) or n_scenes,
+            "n_missing": getattr(base, "n_missing", 0),
+            "n_unreadable": getattr(base, "n_skipped", 0) if num_workers == 0 else None}  # workers count their own
+
+def _shares(values, **at) -> dict:
+    "The mean of `values` and the share of them at or above each threshold, in percent (0 for none)."
+    v = np.asarray(values, dtype=float)
+    pct = lambda x: 100 * float(np.mean(x)) if len(v) else 0.0
+    return {"mean": pct(v)} | {k: pct(v >= t) for k, t in at.items()}
+
+# %% ../nbs/11_evaluate.ipynb #2146b1e7
+def score_grid(
+    scenes:list, # the scenes of one pass: "S_v", "boxes", "size", "tiles", "grid", "n_sources"
+    objects:list, # per (τ1, τ2) cell, each scene's K×h×w object maps
+    taus:list, # the (τ1, τ2) of each cell
+    kind:str, # "single" or "multi"
+)->list: # per cell: tau1, tau2, metrics (with count_acc and pointing), confusion
+    "Every (τ1, τ2) cell of one pass: the table's metrics, counting accuracy, pointing and the count confusion."
+    counts = [s["n_sources"] for s in scenes]
+    pointing = 100 * pointing_accuracy([s["S_v"] for s in scenes], _union_masks(scenes))  # S_v: the same in every cell
+    grid = []
+    for (t1, t2), objs in zip(taus, objects):
+        found = [len(o) for o in objs]
+        m = score_scenes([{**s, "maps": o} for s, o in zip(scenes, objs)], kind)
+        m |= {"count_acc": 100 * float(np.mean(np.equal(found, counts))) if scenes else 0.0, "pointing": pointing}
+        grid.append({"tau1": t1, "tau2": t2, "metrics": m, "confusion": count_confusion(found, counts).tolist()})
+    return grid
+
+def reference_rows(
+    scenes:list, # the scenes of one pass
+    kind:str, # "single" or "multi"
+)->dict: # "centre prior" and "random": their metrics
+    "The chance rows: a centred map and a random map on every tile, scored like the model (but for counting)."
+    reference = {}
+    for name, make in (("centre prior", lambda s, i: centre_prior(*s["grid"], s["tiles"])),
+                       ("random", lambda s, i: random_maps(*s["grid"], s["tiles"], seed=i))):
+        maps = [make(s, i) for i, s in enumerate(scenes)]
+        m = score_scenes([{**s, "maps": o} for s, o in zip(scenes, maps)], kind)
+        m.pop("count_acc", None)  # they are handed the tile layout: their count is not a guess
+        reference[name] = m | {"pointing": 100 * pointing_accuracy([o.sum(0) for o in maps], _union_masks(scenes))}
+    return reference
+
 # %% ../nbs/11_evaluate.ipynb #ev020
 def evaluate(
     net:NoSSLNet, # the network (its mode is restored afterwards)
@@ -187,34 +232,15 @@ def evaluate(
     counts = [s["n_sources"] for s in scenes]
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        pointing = 100 * pointing_accuracy([s["S_v"] for s in scenes], _union_masks(scenes))
-        grid = []
-        for (t1, t2), objs in zip(taus, objects):
-            found = [len(o) for o in objs]
-            m = score_scenes([{**s, "maps": o} for s, o in zip(scenes, objs)], kind)
-            m |= {"count_acc": 100 * float(np.mean(np.equal(found, counts))) if scenes else 0.0, "pointing": pointing}
-            grid.append({"tau1": t1, "tau2": t2, "metrics": m, "confusion": count_confusion(found, counts).tolist()})
-        reference = {}
-        for name, make in (("centre prior", lambda s, i: centre_prior(*s["grid"], s["tiles"])),
-                           ("random", lambda s, i: random_maps(*s["grid"], s["tiles"], seed=i))):
-            maps = [make(s, i) for i, s in enumerate(scenes)]
-            m = score_scenes([{**s, "maps": o} for s, o in zip(scenes, maps)], kind)
-            m.pop("count_acc", None)  # they are handed the tile layout: their count is not a guess
-            reference[name] = m | {"pointing": 100 * pointing_accuracy([o.sum(0) for o in maps], _union_masks(scenes))}
+        grid, reference = score_grid(scenes, objects, taus, kind), reference_rows(scenes, kind)
         ceilings = _ceilings(scenes)
     _summarise(caught)
     common = Counter(counts).most_common(1)
-    # a reader's dataset knows its list and what it lacks
-    base = dataset.dataset if isinstance(dataset, Subset) else dataset
-    return {"kind": kind, "n_scenes": len(scenes), "list": getattr(base, "listed_in", None),
-            "n_listed": getattr(base, "n_listed", None) or len(scenes), "n_missing": getattr(base, "n_missing", 0),
-            "n_unreadable": getattr(base, "n_skipped", 0) if num_workers == 0 else None,  # workers count their own
+    return {"kind": kind, "n_scenes": len(scenes), **_listing(dataset, len(scenes), num_workers),
             "metrics": grid[0]["metrics"], "grid": grid, "reference": reference,
             "most_common_count": {"count": common[0][0] if common else 0,
                                   "count_acc": 100 * common[0][1] / len(counts) if common else 0.0},
-            "iou_ceiling": {"mean": 100 * float(ceilings.mean()) if len(ceilings) else 0.0,
-                            "reach_0.3": 100 * float((ceilings >= 0.3).mean()) if len(ceilings) else 0.0,
-                            "reach_0.5": 100 * float((ceilings >= 0.5).mean()) if len(ceilings) else 0.0}}
+            "iou_ceiling": _shares(ceilings, **{"reach_0.3": 0.3, "reach_0.5": 0.5})}
 
 # %% ../nbs/11_evaluate.ipynb #ev027
 PAPER = {

@@ -318,6 +318,43 @@ def count_confusion(
     n = int(max(p.max(initial=0), t.max(initial=0))) + 1
     return np.bincount(t * n + p, minlength=n * n).reshape(n, n)
 
+# %% ../nbs/09_metrics.ipynb #0a7a5798
+def _piap(
+    raw:list, # K H×W object maps at frame size, before normalisation
+    G:list, # S H×W masks
+    tiles, # source tiles of the frame
+    union:str, # "sum" or "max"
+)->tuple: # (PIAP, PIAP_map) of the scene, in [0, 1]
+    "The object maps merged, each tile binarised at its own median, against the union of the masks (and unbinarised)."
+    gt_union = np.max(G, axis=0)  # H×W
+    if raw and gt_union.sum() == 0: warnings.warn("a scene with no ground-truth pixel: PIAP scored as 0")
+    if not raw or gt_union.sum() == 0: return 0.0, 0.0
+    stack = np.stack(raw)  # K×H×W
+    p = _normalise_tiles(stack.sum(0) if union == "sum" else stack.max(0), tiles)
+    P = np.zeros_like(p)
+    for r in tile_slices(*gt_union.shape, tiles): P[r] = binarize(p[r])  # each tile at its own median
+    return _ap(P.ravel(), gt_union.ravel()), _ap(p.ravel(), gt_union.ravel())
+
+def _scene_scores(scene, tiles, union, greedy, mode) -> tuple:
+    """One scene's part of the table: its matched cIoUs, CAP and CAP_map terms (zeros for
+    unmatched objects or sources), PIAP, PIAP_map, and whether its count is right."""
+    G, maps, tiles = _scene_masks(scene), list(scene["maps"]), scene.get("tiles", tiles)
+    K, S = len(maps), len(G)
+    if S == 0:
+        warnings.warn("a scene without sources: its objects score 0 and PIAP is 0")
+        return [0.0] * K, [0.0] * K, [0.0] * K, 0.0, 0.0, K == 0
+    raw = [_resize(m, *G[0].shape, mode) for m in maps]  # K × H×W, before normalisation
+    P = [_normalise_tiles(r, tiles) for r in raw]
+    match, iou = _match_prepared(P, G, tiles, greedy)
+    pairs = [(k, i) for k, i in enumerate(match) if i >= 0]
+    zeros = [0.0] * (max(K, S) - len(pairs))
+    cap, cap_map = [], []
+    for k, i in pairs:
+        r = tile_of(G[i], tiles)
+        p, g = P[k][r].ravel(), G[i][r].ravel()
+        cap.append(_ap(binarize(p), g)); cap_map.append(_ap(p, g))
+    return [iou[k, i] for k, i in pairs] + zeros, cap + zeros, cap_map + zeros, *_piap(raw, G, tiles, union), K == S
+
 # %% ../nbs/09_metrics.ipynb #305b1c09
 def multi_source_metrics(
     scenes, # list of dicts: "maps" (K object maps, maybe none) and "masks" (S masks) or "boxes" + "size"
@@ -332,37 +369,9 @@ def multi_source_metrics(
     if len(scenes) == 0:
         warnings.warn("no scenes: every metric is 0")
         return dict.fromkeys(keys, 0.0)
-    ious, cap, cap_map, piap, piap_map, right = [], [], [], [], [], []
-    for scene in scenes:
-        G, maps, scene_tiles = _scene_masks(scene), list(scene["maps"]), scene.get("tiles", tiles)
-        K, S = len(maps), len(G)
-        if S == 0:
-            warnings.warn("a scene without sources: its objects score 0 and PIAP is 0")
-            ious += [0.0] * K; cap += [0.0] * K; cap_map += [0.0] * K; piap.append(0.0); piap_map.append(0.0)
-            right.append(K == 0)
-            continue
-        H, W = G[0].shape
-        raw = [_resize(m, H, W, mode) for m in maps]  # K × H×W, before normalisation
-        P = [_normalise_tiles(r, scene_tiles) for r in raw]
-        match, iou = _match_prepared(P, G, scene_tiles, greedy)
-        pairs = [(k, i) for k, i in enumerate(match) if i >= 0]
-        zeros = [0.0] * (max(K, S) - len(pairs))
-        ious += [iou[k, i] for k, i in pairs] + zeros
-        for k, i in pairs:
-            r = tile_of(G[i], scene_tiles)
-            p, g = P[k][r].ravel(), G[i][r].ravel()
-            cap.append(_ap(binarize(p), g)); cap_map.append(_ap(p, g))
-        cap += zeros; cap_map += zeros
-        gt_union = np.max(G, axis=0)  # H×W
-        if K and gt_union.sum() == 0: warnings.warn("a scene with no ground-truth pixel: PIAP scored as 0")
-        if K == 0 or gt_union.sum() == 0: piap.append(0.0); piap_map.append(0.0)
-        else:
-            stack = np.stack(raw)  # K×H×W
-            p = _normalise_tiles(stack.sum(0) if union == "sum" else stack.max(0), scene_tiles)
-            P = np.zeros_like(p)
-            for r in tile_slices(H, W, scene_tiles): P[r] = binarize(p[r])  # each tile at its own median
-            piap.append(_ap(P.ravel(), gt_union.ravel())); piap_map.append(_ap(p.ravel(), gt_union.ravel()))
-        right.append(K == S)
+    parts = [_scene_scores(s, tiles, union, greedy, mode) for s in scenes]
+    ious, cap, cap_map = ([x for p in parts for x in p[j]] for j in range(3))  # one entry per object or source
+    piap, piap_map, right = ([p[j] for p in parts] for j in range(3, 6))  # one per scene
     v = np.array(ious)  # a scene without objects or sources adds no entry; an empty list scores 0
     pct = lambda x: 100 * float(np.mean(x)) if len(x) else 0.0
     values = [pct(cap), pct(piap), pct(v >= 0.3), pct(v >= 0.5), 100 * auc_success(v) if len(v) else 0.0,

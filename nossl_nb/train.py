@@ -6,8 +6,8 @@
 __all__ = ['LR_SCHEDULES', 'PRESETS', 'TRAIN_LISTS', 'SAMPLE_SOURCES', 'RESUMABLE', 'TrainConfig', 'resolve_config',
            'config_parser', 'parse_overrides', 'train_buckets', 'BucketBatchSampler', 'forward_batch',
            'load_checkpoint', 'export_model', 'build_network', 'n_params', 'epoch_seed', 'lr_at', 'make_loader',
-           'train_one_epoch', 'final', 'train', 'finish_run', 'epoch_figures', 'cost_report', 'peak_memory',
-           'format_cost', 'main']
+           'train_one_epoch', 'final', 'resume_run', 'end_epoch', 'train', 'finish_run', 'epoch_figures', 'cost_report',
+           'peak_memory', 'format_cost', 'main']
 
 # %% ../nbs/10_train.ipynb #de3c987a
 import argparse, importlib, itertools, json, math, os, sys, time
@@ -386,7 +386,7 @@ def train_one_epoch(
             writer.add_scalar("train/lr", opt.param_groups[0]["lr"], step)
     return {k: v / max(count, 1) for k, v in sums.items()} | {"epoch": epoch, "steps": count}, step, times
 
-# %% ../nbs/10_train.ipynb #52674ac3
+# %% ../nbs/10_train.ipynb #a649a201
 def final(
     net, # the trained network (not its DDP wrapper)
     ema=None, # its `AveragedModel`, when `cfg.ema` is on
@@ -394,6 +394,47 @@ def final(
     "The weights a run evaluates and ships: the moving average when there is one, else the last step's."
     return net if ema is None else ema.module
 
+def resume_run(
+    cfg:TrainConfig, # the run's config (`cfg.resume`, `cfg.out_dir`)
+    net, # the network, loaded in place
+    opt, # its optimiser, loaded in place
+    ema=None, # its moving average, loaded in place
+    say:bool=True, # print where it resumed
+)->tuple: # (first epoch, step, history)
+    "Continue from `out_dir/last.pt` when `cfg.resume` and it exists; else start at epoch 0."
+    last = Path(cfg.out_dir) / "last.pt"
+    if not (cfg.resume and last.exists()): return 0, 0, []
+    ck = load_checkpoint(last, cfg)
+    net.load_state_dict(ck["model"]); opt.load_state_dict(ck["optimizer"])
+    if ema is not None: ema.load_state_dict(ck["ema"])
+    if say: print(f"resumed from {last} after epoch {ck['epoch']}")
+    return ck["epoch"] + 1, ck["step"], ck["history"]
+
+# %% ../nbs/10_train.ipynb #76d8c5c1
+def end_epoch(
+    writer, # the run's TensorBoard `SummaryWriter`
+    cfg:TrainConfig, # the run's config
+    net, # the network (not its DDP wrapper)
+    opt, # its optimiser
+    ema, # its moving average, or None
+    epoch:int, # the epoch just ended
+    step:int, # optimiser steps so far
+    history:list, # one stats dict per epoch, this one last
+    frontend, # waveforms → spectrograms
+    shown:dict, # the batch of scenes drawn after every epoch
+    device, # where the network runs
+):
+    """Rank 0 after each epoch: the epoch's means to TensorBoard, `last.pt` (what `resume_run`
+    reads), and the figures of the scenes shown."""
+    for k in ("loss", "avc", "osc", "objects"): writer.add_scalar(f"epoch/{k}", history[-1][k], epoch)
+    out = Path(cfg.out_dir)
+    save_checkpoint(out / "last.pt", model=net.state_dict(), model_args=net.args, config=asdict(cfg),
+                    optimizer=opt.state_dict(), epoch=epoch, step=step, history=history,
+                    **({"ema": ema.state_dict()} if ema is not None else {}))
+    for j, fig in enumerate(epoch_figures(final(net, ema), frontend, shown, cfg, device, out / "figures", epoch)):
+        writer.add_figure(f"scenes/{j}", fig, epoch)
+
+# %% ../nbs/10_train.ipynb #52674ac3
 def train(
     cfg:TrainConfig, # the resolved config
     quiet:bool=False, # no progress bar or printed config (tests)
@@ -414,13 +455,7 @@ def train(
     opt = torch.optim.Adam([p for p in net.parameters() if p.requires_grad], lr=cfg.lr, betas=(cfg.beta1, cfg.beta2),
                            weight_decay=cfg.weight_decay)
     ema = AveragedModel(net, multi_avg_fn=get_ema_multi_avg_fn(cfg.ema), use_buffers=True) if cfg.ema else None
-    start, step, history = 0, 0, []
-    if cfg.resume and (out / "last.pt").exists():
-        ck = load_checkpoint(out / "last.pt", cfg)
-        net.load_state_dict(ck["model"]); opt.load_state_dict(ck["optimizer"])
-        if ema is not None: ema.load_state_dict(ck["ema"])
-        start, step, history = ck["epoch"] + 1, ck["step"], ck["history"]
-        if main and not quiet: print(f"resumed from {out / 'last.pt'} after epoch {ck['epoch']}")
+    start, step, history = resume_run(cfg, net, opt, ema, say=main and not quiet)
     if device.type == "cuda": torch.cuda.reset_peak_memory_stats(device)
     writer = None
     if main:
@@ -436,14 +471,7 @@ def train(
         stats, step, times = train_one_epoch(ddp_net, frontend, opt, loader, cfg, device, epoch, step, total_steps,
                                              writer, bar=main and not quiet, world=world, ema=ema)
         history.append(stats); step_times += times
-        if main:
-            for k in ("loss", "avc", "osc", "objects"): writer.add_scalar(f"epoch/{k}", stats[k], epoch)
-            save_checkpoint(out / "last.pt", model=net.state_dict(), model_args=net.args, config=asdict(cfg),
-                            optimizer=opt.state_dict(), epoch=epoch, step=step, history=history,
-                            **({"ema": ema.state_dict()} if ema is not None else {}))
-            figures = epoch_figures(final(net, ema), frontend, shown, cfg, device, out / "figures", epoch)
-            for j, fig in enumerate(figures):
-                writer.add_figure(f"scenes/{j}", fig, epoch)
+        if main: end_epoch(writer, cfg, net, opt, ema, epoch, step, history, frontend, shown, device)
     summary = {"out_dir": str(out), "history": history, "checkpoint": str(out / "last.pt"), "eval": {}}
     if main: summary |= finish_run(final(net, ema), frontend, cfg, device, out, history, step_times, quiet)
     if writer: writer.close()
