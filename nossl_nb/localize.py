@@ -6,7 +6,7 @@
 __all__ = ['DEFAULT_CHECKPOINT', 'load_model', 'untrained_checkpoint', 'probe', 'read_sound', 'frame_at', 'Window', 'read_window',
            'model_frame', 'Localization', 'localize_batch', 'localize', 'object_box', 'find_objects',
            'localization_figure', 'overlay_layer', 'overlay_frame', 'window_record', 'summary', 'localize_clip',
-           'localize_video', 'main']
+           'overlaid_frames', 'localize_video', 'main']
 
 # %% ../nbs/13_localize.ipynb #lo-imports
 import json, sys, warnings
@@ -408,6 +408,26 @@ def localize_clip(
     Path(rec["json"]).write_text(json.dumps(rec, indent=1))
     return rec
 
+# %% ../nbs/13_localize.ipynb #9d6a0415
+def overlaid_frames(
+    path, # the video
+    objects:list, # per window, its objects (`find_objects`)
+    starts, # each window's start, in seconds
+    every:float, # seconds between window starts
+    progress:bool=True, # a progress bar
+    desc:str="write", # the progress bar's label
+):
+    "Every frame of the video, with the objects of the window whose centre is nearest and a caption."
+    with av.open(str(path)) as c: n_frames = c.streams.video[0].frames or None
+    shown, layer = -1, None
+    for t, f in tqdm(_decode(path), total=n_frames, desc=desc, unit="frame", disable=not progress, leave=False):
+        k = int(np.clip(np.round((t - CLIP_SECONDS / 2) / every), 0, len(starts) - 1))  # the nearest window centre
+        rgb = f.to_ndarray(format="rgb24")  # H×W×3
+        if k != shown: shown, layer = k, overlay_layer(objects[k], *rgb.shape[:2])
+        K = len(objects[k])
+        caption = f"{starts[k]:.1f}-{starts[k] + CLIP_SECONDS:.1f} s: {K} object{'s' * (K != 1)}"
+        yield overlay_frame(rgb, objects[k], layer, caption)
+
 # %% ../nbs/13_localize.ipynb #lo-video
 def localize_video(
     net, # the network of `load_model`
@@ -449,21 +469,9 @@ def localize_video(
         if len(batch) == batch_size: run_batch()
     if batch: run_batch()
     bar.close()
-    with av.open(str(path)) as c:
-        s = c.streams.video[0]
-        fps, n_frames = s.average_rate or 25, s.frames or None
-    def frames():
-        shown, layer = -1, None
-        for t, f in tqdm(_decode(path), total=n_frames, desc=f"write {name}_localized.mp4", unit="frame",
-                         disable=not progress, leave=False):
-            # the window whose centre is nearest
-            k = int(np.clip(np.round((t - CLIP_SECONDS / 2) / every), 0, len(starts) - 1))
-            rgb = f.to_ndarray(format="rgb24")
-            if k != shown: shown, layer = k, overlay_layer(objects[k], *rgb.shape[:2])
-            K = len(objects[k])
-            yield overlay_frame(rgb, objects[k], layer, f"{starts[k]:.1f}-{starts[k] + CLIP_SECONDS:.1f} s: {K} "
-                                                        f"object{'s' * (K != 1)}")
-    video = mux_video(out/f"{name}_localized.mp4", frames(), fps, wav)
+    with av.open(str(path)) as c: fps = c.streams.video[0].average_rate or 25
+    frames = overlaid_frames(path, objects, starts, every, progress, desc=f"write {name}_localized.mp4")
+    video = mux_video(out/f"{name}_localized.mp4", frames, fps, wav)
     return {"input": str(path), "every": every, "windows": records, "video": str(video), "json_dir": str(json_dir)}
 
 # %% ../nbs/13_localize.ipynb #lo-main

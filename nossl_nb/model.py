@@ -15,6 +15,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 import torchvision
+from fastcore.basics import patch
 
 from .data import IMAGENET_MEAN, IMAGENET_STD, LogSpectrogram, atomic_write, collate
 from .samples import SAMPLES_DIR, SceneDataset
@@ -247,6 +248,18 @@ def visual_trunk(
 # what maps the visual channels to the audio width: nothing, a 1×1 conv, a 1×1 conv + ReLU
 HEADS = ("none", "linear", "relu")
 
+def _widths(backbone, width, head) -> tuple:
+    "(trunk channels, c, head): the visual trunk's width, the audio's c = 512·width, and the head between them."
+    if backbone not in BACKBONES:
+        raise ValueError(f"unknown backbone {backbone!r}; choose one of {', '.join(BACKBONES)}")
+    c_vis, c = round(BACKBONES[backbone] * (width if backbone == "resnet18" else 1)), round(512 * width)
+    head = head or ("none" if c_vis == c else "linear")
+    if head not in HEADS: raise ValueError(f"head must be one of {HEADS}, got {head!r}")
+    if head == "none" and c_vis != c:
+        raise ValueError(f"head='none' needs the trunk's {c_vis} channels to equal c = {c}")
+    return c_vis, c, head
+
+# %% ../nbs/03_sound_map.ipynb #e22fe2ae
 class NoSSLNet(nn.Module):
     """The two-stream network of Fig. 2: frames B×3×H×W, spectrograms
     B×1×F×T → (`F_v` B×c×h×w, `l_a` B×c), both L2-normalised."""
@@ -264,20 +277,13 @@ class NoSSLNet(nn.Module):
                 ):
         super().__init__()
         if audio_pool not in ("max", "avg"): raise ValueError(f"audio_pool must be 'max' or 'avg', got {audio_pool!r}")
-        if backbone not in BACKBONES: raise ValueError(f"unknown backbone {backbone!r}; choose one of "
-                                                       f"{', '.join(BACKBONES)}")
-        # trunk and audio widths
-        c_vis, c = BACKBONES[backbone] * (width if backbone == "resnet18" else 1), round(512 * width)
-        head = head or ("none" if round(c_vis) == c else "linear")
-        if head not in HEADS: raise ValueError(f"head must be one of {HEADS}, got {head!r}")
-        if head == "none" and round(c_vis) != c: raise ValueError(f"head='none' needs the trunk's {c_vis:g} channels "
-                                                                  f"to equal c = {c}")
+        c_vis, c, head = _widths(backbone, width, head)
         self.args = dict(visual_weights=None if visual_weights is None else str(visual_weights),
                          freeze_visual=freeze_visual, audio_pool=audio_pool, width=width, output_stride=output_stride,
                          audio_downsample=audio_downsample, backbone=backbone, head=head)
         self.visual = visual_trunk(backbone, visual_weights, width, output_stride)
         self.head = (nn.Identity() if head == "none"
-                     else nn.Sequential(nn.Conv2d(round(c_vis), c, 1), *[nn.ReLU()] * (head == "relu")))
+                     else nn.Sequential(nn.Conv2d(c_vis, c, 1), *[nn.ReLU()] * (head == "relu")))
         self.audio = nn.Sequential(nn.AvgPool2d(audio_downsample) if audio_downsample > 1 else nn.Identity(),
                                    *resnet18_trunk(1, None, width))
         self.pool = nn.AdaptiveMaxPool2d(1) if audio_pool == "max" else nn.AdaptiveAvgPool2d(1)
@@ -287,27 +293,34 @@ class NoSSLNet(nn.Module):
         self.visual_from_package = (self.freeze_visual and backbone == "efficientnet_lite0"
                                     and visual_weights == "imagenet")
 
-    def train(self, mode:bool=True):
-        super().train(mode)
-        if self.freeze_visual: self.visual.eval()  # frozen weights keep their BatchNorm statistics too
-        return self
+# %% ../nbs/03_sound_map.ipynb #f06ed377
+@patch
+def train(self:NoSSLNet, mode:bool=True):
+    "`nn.Module.train`, but a frozen trunk stays in eval mode."
+    nn.Module.train(self, mode)
+    if self.freeze_visual: self.visual.eval()  # frozen weights keep their BatchNorm statistics too
+    return self
 
-    def shipped_state_dict(self):
-        "The weights a checkpoint must hold: all but a frozen trunk whose weights come with an installed package."
-        return {k: v for k, v in self.state_dict().items()
-                if not (self.visual_from_package and k.startswith("visual."))}
+@patch
+def shipped_state_dict(self:NoSSLNet):
+    "The weights a checkpoint must hold: all but a frozen trunk whose weights come with an installed package."
+    return {k: v for k, v in self.state_dict().items()
+            if not (self.visual_from_package and k.startswith("visual."))}
 
-    def forward(self,
-                frames, # B×3×H×W, ImageNet-normalised
-                spectrograms, # B×1×F×T log spectrograms
-               ):
-        if frames.ndim != 4 or frames.shape[1] != 3:
-            raise ValueError(f"frames must be B×3×H×W, got {tuple(frames.shape)}")
-        if spectrograms.ndim != 4 or spectrograms.shape[1] != 1:
-            raise ValueError(f"spectrograms must be B×1×F×T, got {tuple(spectrograms.shape)}")
-        F_v = F.normalize(self.head(self.visual(frames)), dim=1)  # B×c×h×w
-        l_a = F.normalize(self.pool(self.audio(spectrograms)).flatten(1), dim=1)  # B×c
-        return F_v, l_a
+# %% ../nbs/03_sound_map.ipynb #e5348bd2
+@patch
+def forward(self:NoSSLNet,
+    frames, # B×3×H×W, ImageNet-normalised
+    spectrograms, # B×1×F×T log spectrograms
+)->tuple: # (F_v B×c×h×w, l_a B×c), both L2-normalised
+    "Eq. 1's two inputs: the visual feature map and the audio vector."
+    if frames.ndim != 4 or frames.shape[1] != 3:
+        raise ValueError(f"frames must be B×3×H×W, got {tuple(frames.shape)}")
+    if spectrograms.ndim != 4 or spectrograms.shape[1] != 1:
+        raise ValueError(f"spectrograms must be B×1×F×T, got {tuple(spectrograms.shape)}")
+    F_v = F.normalize(self.head(self.visual(frames)), dim=1)  # B×c×h×w
+    l_a = F.normalize(self.pool(self.audio(spectrograms)).flatten(1), dim=1)  # B×c
+    return F_v, l_a
 
 # %% ../nbs/03_sound_map.ipynb #c2fbe240
 def read_checkpoint(

@@ -44,7 +44,7 @@ class TrainConfig:
     data_root: str = None  # folder of the real dataset (frames/, audio/, metadata)
     train_list: str = None  # training list in data_root (default per train_set)
     train_size: int = 0  # samples-*: generated scenes per epoch (0: the real list's length)
-    eval_size: int = 0  # scenes per evaluation set (0: all; samples-*: 256)
+    eval_size: int = 0  # scenes per evaluation set (0: all of a real set, 200 generated ones)
     frame_size: int = 224  # frame tile side in pixels
     augment: bool = False  # samples-*: vary the pictures and sounds of training scenes (02_samples)
     mix: str = "paper"  # "paper" (side by side, waveforms summed) or "official"
