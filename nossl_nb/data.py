@@ -333,6 +333,7 @@ def find_meta(root, # dataset folder
     raise MissingDataError(f"{meta}: metadata file not found (looked in ., {root}, {Path(root)/'metadata'}, "
                            f"{METADATA}); download it (AVGN's metadata/) or pass its path")
 
+# %% ../nbs/01_audio_visual_data.ipynb #avd-layout
 class Layout:
     "The clip files under a dataset root: frames/, audio/ and video/."
     def __init__(self, root): # the folder that holds frames/ and audio/ (or video/)

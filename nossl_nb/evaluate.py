@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['PAPER', 'PAPER_TAU', 'PAPER_T3', 'PAPER_T6', 'DATASETS', 'COLUMNS', 'SAMPLES_SEED', 'frame_tiles', 'scene_figure',
            'centre_prior', 'random_maps', 'same_size_batches', 'score_scenes', 'score_grid', 'reference_rows',
-           'evaluate', 'format_table', 'load_test_set', 'main']
+           'run_scenes', 'evaluate', 'format_table', 'load_test_set', 'main']
 
 # %% ../nbs/11_evaluate.ipynb #ev002
 import json, re, sys, warnings
@@ -185,6 +185,52 @@ def reference_rows(
         reference[name] = m | {"pointing": 100 * pointing_accuracy([o.sum(0) for o in maps], _union_masks(scenes))}
     return reference
 
+# %% ../nbs/11_evaluate.ipynb #ev019b
+def run_scenes(
+    net:NoSSLNet, # the network
+    dataset, # samples with "frame", "audio", "boxes", "n_sources"
+    taus:list, # (τ1, τ2) cells; the first is `predict`'s own
+    settings:MethodSettings, # the method's settings, for `predict`
+    *, # the rest by name only
+    batch_size:int=32, # scenes per forward pass
+    num_workers:int=0, # DataLoader workers reading the scenes
+    device="cpu", # where the network and the audio front end run
+    frontend=None, # waveforms → B×1×F×T spectrograms
+    progress:bool=True, # show a progress bar
+    draw=None, # called as draw(frame, scene, object maps) for each scene (figures); None: nothing drawn
+)->tuple: # (scenes, objects): scene dicts, and objects[t][i] = scene i's K×h×w object maps at cell t
+    "One pass of the network over `dataset`; every (τ1, τ2) cell only regroups the seeds."
+    scenes, objects = [], [[] for _ in taus]
+    bar = tqdm(total=len(dataset), desc="evaluate", unit="scene", disable=not progress)
+    for b in same_size_batches(dataset, batch_size, num_workers):
+        frames = b["frame"].to(device)  # B×3×H×W
+        p = predict(net, frames, frontend(b["audio"].to(device)), settings=settings, tau1=taus[0][0], tau2=taus[0][1])
+        cells = [p] + [group_objects(p.S_v, p.ioi, tau1=t1, tau2=t2, object_map=settings.object_map)
+                       for t1, t2 in taus[1:]]
+        H, W = frames.shape[-2:]
+        for j in range(len(frames)):
+            s = dict(id=b["id"][j], S_v=p.S_v[j].float().cpu(), boxes=b["boxes"][j], size=(H, W),
+                     tiles=frame_tiles(H, W), grid=tuple(p.S_v.shape[-2:]), n_sources=int(b["n_sources"][j]))
+            for t, q in enumerate(cells): objects[t].append(q.maps[j, :int(q.K[j])].float().cpu())
+            if draw is not None: draw(b["frame"][j], s, objects[0][-1])
+            scenes.append(s)
+        bar.update(len(frames)); bar.set_postfix(objects=f"{float(p.K.float().mean()):.2f}/clip")
+    bar.close()
+    return scenes, objects
+
+# %% ../nbs/11_evaluate.ipynb #ev019c
+def _figure_writer(folder, n:int, tau:tuple):
+    "A `draw` for `run_scenes` that saves the `scene_figure` of the first `n` scenes into `folder`."
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    drawn = []
+    def draw(frame, s, maps):
+        if len(drawn) >= n: return
+        fig = scene_figure(frame, s["S_v"], maps, s["boxes"], f"{s['id']}: {s['n_sources']} source(s), "
+                           f"{len(maps)} object(s) at τ1={tau[0]:g}, τ2={tau[1]:g}")
+        fig.savefig(Path(folder)/f"scene_{len(drawn):03d}.png", dpi=80)
+        plt.close(fig); drawn.append(1)
+    return draw
+
 # %% ../nbs/11_evaluate.ipynb #ev020
 def evaluate(
     net:NoSSLNet, # the network (its mode is restored afterwards)
@@ -203,31 +249,10 @@ def evaluate(
     "Run the method over `dataset` once and score every (τ1, τ2) cell, the chance rows and the IoU ceiling."
     settings = settings or MethodSettings()
     taus = [(float(t1), float(t2)) for t1, t2 in taus or [(settings.tau1, settings.tau2)]]
+    draw = None if figures_dir is None else _figure_writer(figures_dir, n_figures, taus[0])
     frontend = (frontend or LogSpectrogram()).to(device)
-    net = net.to(device)
-    if figures_dir is not None: Path(figures_dir).mkdir(parents=True, exist_ok=True)
-    scenes, objects = [], [[] for _ in taus]  # objects[t][i]: scene i's K×h×w object maps at cell t
-    bar = tqdm(total=len(dataset), desc="evaluate", unit="scene", disable=not progress)
-    for b in same_size_batches(dataset, batch_size, num_workers):
-        frames = b["frame"].to(device)  # B×3×H×W
-        p = predict(net, frames, frontend(b["audio"].to(device)), settings=settings, tau1=taus[0][0], tau2=taus[0][1])
-        # τ only regroups the seeds
-        cells = [p] + [group_objects(p.S_v, p.ioi, tau1=t1, tau2=t2, object_map=settings.object_map)
-                       for t1, t2 in taus[1:]]
-        H, W = frames.shape[-2:]
-        for j in range(len(frames)):
-            s = dict(id=b["id"][j], S_v=p.S_v[j].float().cpu(), boxes=b["boxes"][j], size=(H, W),
-                     tiles=frame_tiles(H, W), grid=tuple(p.S_v.shape[-2:]), n_sources=int(b["n_sources"][j]))
-            for t, q in enumerate(cells): objects[t].append(q.maps[j, :int(q.K[j])].float().cpu())
-            if figures_dir is not None and len(scenes) < n_figures:
-                fig = scene_figure(b["frame"][j], s["S_v"], objects[0][-1], s["boxes"],
-                                   f"{s['id']}: {s['n_sources']} source(s), {len(objects[0][-1])} object(s) "
-                                   f"at τ1={taus[0][0]:g}, τ2={taus[0][1]:g}")
-                fig.savefig(Path(figures_dir)/f"scene_{len(scenes):03d}.png", dpi=80)
-                plt.close(fig)
-            scenes.append(s)
-        bar.update(len(frames)); bar.set_postfix(objects=f"{float(p.K.float().mean()):.2f}/clip")
-    bar.close()
+    scenes, objects = run_scenes(net.to(device), dataset, taus, settings, batch_size=batch_size, draw=draw,
+                                 num_workers=num_workers, device=device, frontend=frontend, progress=progress)
     kind = kind or ("multi" if any(s["n_sources"] > 1 for s in scenes) else "single")
     counts = [s["n_sources"] for s in scenes]
     with warnings.catch_warnings(record=True) as caught:
@@ -345,6 +370,26 @@ def load_test_set(
                                "or pass the list that goes with the folder")
     return ds if n is None else Subset(ds, range(min(n, len(ds))))
 
+# %% ../nbs/11_evaluate.ipynb #ev-network
+def _network(checkpoint, dataset, seed):
+    "(net, config, the table's label) of a checkpoint, or of an untrained network when there is none."
+    if checkpoint is None:
+        if not dataset.startswith("samples"): fail(f"--dataset {dataset} needs --checkpoint CKPT (an untrained network "
+                                                   "is only evaluated on samples-*)")
+        torch.manual_seed(seed)
+        print("No --checkpoint: evaluating an UNTRAINED network (width 0.25, 128-px tiles): a floor to compare a "
+              "trained model with, not a result.")
+        return NoSSLNet(width=0.25), {"frame_size": 128}, "ours (untrained)"
+    try: net, ckpt = load_network(checkpoint)
+    except (FileNotFoundError, ValueError) as e: fail(e)
+    return net, ckpt.get("config", {}), "ours"
+
+def _write(out:Path, results:dict, table:str):
+    "results.json and table.txt into `out` (beside figures/)."
+    (out/"results.json").write_text(json.dumps(results, indent=1))
+    (out/"table.txt").write_text(table + "\n")
+    print(f"numbers: {out/'results.json'}, figures: {out/'figures'}")
+
 # %% ../nbs/11_evaluate.ipynb #ev035
 def main(
     *,
@@ -369,17 +414,7 @@ def main(
 ):
     "Evaluate a checkpoint on a test set: the paper's table with the paper's row beside ours, JSON and figures."
     device = device or ("cuda" if torch.cuda.is_available() else "cpu")
-    if checkpoint is None:
-        if not dataset.startswith("samples"): fail(f"--dataset {dataset} needs --checkpoint CKPT (an untrained network "
-                                                   "is only evaluated on samples-*)")
-        torch.manual_seed(seed)
-        net, config, label = NoSSLNet(width=0.25), {"frame_size": 128}, "ours (untrained)"
-        print("No --checkpoint: evaluating an UNTRAINED network (width 0.25, 128-px tiles): a floor to compare a "
-              "trained model with, not a result.")
-    else:
-        try: net, ckpt = load_network(checkpoint)
-        except (FileNotFoundError, ValueError) as e: fail(e)
-        config, label = ckpt.get("config", {}), "ours"
+    net, config, label = _network(checkpoint, dataset, seed)
     settings = MethodSettings.from_config(config | ({"object_map": object_map} if object_map else {}))
     taus = [(t1, t2) for t1 in (tau1 or [settings.tau1]) for t2 in (tau2 or [settings.tau2])]
     try:
@@ -391,9 +426,7 @@ def main(
     table = format_table(results, dataset, label)
     print(table)
     results |= {"dataset": dataset, "checkpoint": checkpoint, "method": asdict(settings)}
-    (out/"results.json").write_text(json.dumps(results, indent=1))
-    (out/"table.txt").write_text(table + "\n")
-    print(f"numbers: {out/'results.json'}, figures: {out/'figures'}")
+    _write(out, results, table)
     print(json.dumps({k: round(v, 2) for k, v in results["metrics"].items()}))
     return results
 

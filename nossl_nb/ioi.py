@@ -78,6 +78,41 @@ def ioi_reference(
                      E_n=E_n, maps=torch.stack(maps) if T else F_hat.new_zeros(0, h, w),
                      cells=torch.tensor(O, dtype=torch.long))
 
+# %% ../nbs/05_ioi.ipynb #ioi-loop
+def _ioi_loop(
+    S:torch.Tensor, # B×hw sound maps, a copy: Alg. 1 zeroes the claimed cells in place
+    G:torch.Tensor, # B×hw×hw the cells' features' dot products ⟨F_v_i, F_v_j⟩
+    sd:torch.Tensor, # B×hw the scale of each cell: F̂_j = sd_j · F_v_j
+    R_n:torch.Tensor, # B×hw ⟨F̂_j, E_n⟩
+    E_n:torch.Tensor, # B×c the negative vectors
+    *, # the settings, by name only
+    eps:float, # ε of Alg. 1
+    region:str, # "l2" or "inner"
+    t_max:int, # iteration cap
+)->tuple: # B×T seed cells (−1: none), B×T×hw regions, B×T×hw maps, B×T valid
+    "Lines 1–7 of Alg. 1 on every clip at once, in masked tensor ops, without gradient."
+    B, hw = S.shape
+    sq = G.diagonal(dim1=1, dim2=2) * sd * sd  # B×hw: ‖F̂_j‖²
+    thr_n = (E_n * E_n).sum(1, keepdim=True) - 2 * R_n  # B×hw: ‖E_n‖² − 2⟨F̂_j, E_n⟩
+    claimed, active = torch.zeros_like(S, dtype=torch.bool), S.amax(1) > eps  # B×hw, B
+    rows, cells, regions, maps, valid = torch.arange(B, device=S.device), [], [], [], []
+    for _ in range(t_max):
+        if not active.any(): break  # the one host sync per iteration
+        i = S.argmax(1)  # B
+        R_p = G[rows, i] * sd[rows, i][:, None] * sd  # B×hw: ⟨F̂_j, E_p⟩
+        if region == "l2":
+            sq_p = sq[rows, i][:, None]  # B×1: ‖E_p‖²
+            beats, m = sq_p - 2 * R_p < thr_n, -(sq - 2 * R_p + sq_p).clamp_min(0).sqrt()
+        else: beats, m = R_p > R_n, R_p
+        new = beats & ~claimed & active[:, None]  # B×hw
+        S.masked_fill_(new, 0); claimed |= new
+        cells.append(torch.where(active, i, -1)); regions.append(new)
+        maps.append(m * active[:, None]); valid.append(active)
+        active = active & new.any(1) & (S.amax(1) > eps)
+    if not cells: return (S.new_zeros(B, 0, dtype=torch.long), S.new_zeros(B, 0, hw, dtype=torch.bool),
+                           S.new_zeros(B, 0, hw), S.new_zeros(B, 0, dtype=torch.bool))
+    return torch.stack(cells, 1), torch.stack(regions, 1), torch.stack(maps, 1), torch.stack(valid, 1)
+
 # %% ../nbs/05_ioi.ipynb #0c50d180
 def ioi(
     S_v:torch.Tensor, # B×h×w sound maps
@@ -101,35 +136,12 @@ def ioi(
     # a product and a sum: its gradient is one broadcast product, not an outer-product matmul
     E_n = (X * w_n[:, None]).sum(2)  # B×c
     with torch.no_grad():
-        Xd, sd, E_nd, w_n = X.detach(), scale.detach(), E_n.detach(), w_n.detach()
+        Xd, sd = X.detach(), scale.detach()
         G = Xd.transpose(1, 2) @ Xd  # B×hw×hw: ⟨F_v_i, F_v_j⟩; a row read is scaled to ⟨F̂_i, F̂_j⟩
-        sq = G.diagonal(dim1=1, dim2=2) * sd * sd  # B×hw: ‖F̂_j‖²
-        R_n = (G @ w_n[:, :, None])[..., 0] * sd  # B×hw: ⟨F̂_j, E_n⟩, as E_n = Σ_k F_v_k·w_k
-        thr_n = (E_nd * E_nd).sum(1, keepdim=True) - 2 * R_n  # B×hw: ‖E_n‖² − 2⟨F̂_j, E_n⟩
-        S = S_v.detach().flatten(1).clone()  # B×hw
-        claimed = torch.zeros_like(S, dtype=torch.bool)
-        active = S.amax(1) > eps  # B
-        rows = torch.arange(B, device=S.device)
-        cells, regions, maps, valid = [], [], [], []
-        for _ in range(t_max or h * w):
-            if not active.any(): break  # the one host sync per iteration
-            i = S.argmax(1)  # B
-            R_p = G[rows, i] * sd[rows, i][:, None] * sd  # B×hw: ⟨F̂_j, E_p⟩
-            if region == "l2":
-                sq_p = sq[rows, i][:, None]  # B×1: ‖E_p‖²
-                beats, m = sq_p - 2 * R_p < thr_n, -(sq - 2 * R_p + sq_p).clamp_min(0).sqrt()
-            else: beats, m = R_p > R_n, R_p
-            new = beats & ~claimed & active[:, None]  # B×hw
-            S.masked_fill_(new, 0); claimed |= new
-            cells.append(torch.where(active, i, -1)); regions.append(new)
-            maps.append(m * active[:, None]); valid.append(active)
-            active = active & new.any(1) & (S.amax(1) > eps)
-    T = len(cells)
-    cells = torch.stack(cells, 1) if T else S.new_zeros(B, 0, dtype=torch.long)  # B×T
-    valid = torch.stack(valid, 1) if T else S.new_zeros(B, 0, dtype=torch.bool)  # B×T
-    at = cells.clamp_min(0)
+        R_n = (G @ w_n.detach()[:, :, None])[..., 0] * sd  # B×hw: ⟨F̂_j, E_n⟩, as E_n = Σ_k F_v_k·w_k
+        cells, regions, maps, valid = _ioi_loop(S_v.detach().flatten(1).clone(), G, sd, R_n, E_n.detach(), eps=eps,
+                                                region=region, t_max=t_max or h * w)  # B×T, B×T×hw, B×T×hw, B×T
+    T, at = cells.shape[1], cells.clamp_min(0)
     picked = X.gather(2, at[:, None, :].expand(B, c, T))  # B×c×T: the seed cells' features
     seeds = (picked * (scale.gather(1, at) * valid)[:, None]).transpose(1, 2)  # B×T×c
-    regions = torch.stack(regions, 1).view(B, T, h, w) if T else S.new_zeros(B, 0, h, w, dtype=torch.bool)
-    maps = torch.stack(maps, 1).view(B, T, h, w) if T else S.new_zeros(B, 0, h, w)
-    return IOIResult(seeds, valid, regions, E_n, maps, cells)
+    return IOIResult(seeds, valid, regions.view(B, T, h, w), E_n, maps.view(B, T, h, w), cells)

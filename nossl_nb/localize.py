@@ -149,6 +149,7 @@ def _too_short(sound_path, duration):
     return DataError(f"{sound_path}: its sound lasts {duration:.2f} s, shorter than the {CLIP_SECONDS} s window "
                      f"the model listens to; use a clip of at least {CLIP_SECONDS} s")
 
+# %% ../nbs/13_localize.ipynb #lo-read-window
 def read_window(
     path, # a video, or an image (then `audio` is required)
     start:float=None, # window start in seconds (default: the middle 3 s, as evaluation takes)
@@ -196,6 +197,7 @@ def _one(p, j):
     return Prediction(p.S_v[j:j+1], IOIResult(*(f[j:j+1] for f in p.ioi)), p.labels[j:j+1],
                       p.maps[j:j+1, :int(p.K[j])], p.K[j:j+1])
 
+# %% ../nbs/13_localize.ipynb #lo-localize-batch
 def localize_batch(
     net, # the network (`load_model`)
     config:dict, # its settings (`load_model`)
@@ -428,6 +430,41 @@ def overlaid_frames(
         caption = f"{starts[k]:.1f}-{starts[k] + CLIP_SECONDS:.1f} s: {K} object{'s' * (K != 1)}"
         yield overlay_frame(rgb, objects[k], layer, caption)
 
+# %% ../nbs/13_localize.ipynb #lo-window-records
+def _window_records(
+    net, # the network of `load_model`
+    config:dict, # its config (`load_model`)
+    path:Path, # the video
+    sound_path:Path, # the file its sound comes from
+    wav:torch.Tensor, # N: the whole clip's sound at 16 kHz
+    starts:np.ndarray, # the windows' starts, seconds
+    json_dir:Path, # where each window's JSON goes
+    *, # the rest by name only
+    tau1:float, # §3.4 seed threshold τ1 (None: the checkpoint's)
+    tau2:float, # §3.4 merge threshold τ2 (None: the checkpoint's)
+    tiles, # source tiles of the frame (None: from its shape)
+    batch_size:int, # windows per forward pass
+    progress:bool, # a progress bar
+)->tuple: # (each window's record, each window's objects)
+    "The method on every window of a video, a batch of windows a pass; each record is also written as JSON."
+    records, objects, batch = [], [], []
+    bar = tqdm(total=len(starts), desc=f"localize {path.name}", unit="window", disable=not progress, leave=False)
+    def run_batch():
+        locs = localize_batch(net, config, [im for im, _ in batch], torch.stack([a for _, a in batch]), tiles)
+        for loc in locs:
+            k = len(records)
+            objs = find_objects(loc, tau1, tau2)
+            rec = window_record(loc, objs, float(starts[k]), path, sound_path, tau1, tau2) | {"window": k}
+            (json_dir/f"{k:04d}.json").write_text(json.dumps(rec, indent=1))
+            records.append(rec); objects.append(objs)
+        bar.update(len(batch)); batch.clear()
+    for k, im in enumerate(_frames_at(path, starts + CLIP_SECONDS / 2)):  # the frame at each window's centre
+        batch.append((im, wav[round(starts[k] * SR):][:N_SAMPLES]))
+        if len(batch) == batch_size: run_batch()
+    if batch: run_batch()
+    bar.close()
+    return records, objects
+
 # %% ../nbs/13_localize.ipynb #lo-video
 def localize_video(
     net, # the network of `load_model`
@@ -453,22 +490,8 @@ def localize_video(
     name, out = name or path.stem, Path(out)
     json_dir = out/f"{name}_windows"
     json_dir.mkdir(parents=True, exist_ok=True)
-    records, objects, batch = [], [], []
-    bar = tqdm(total=len(starts), desc=f"localize {path.name}", unit="window", disable=not progress, leave=False)
-    def run_batch():
-        locs = localize_batch(net, config, [im for im, _ in batch], torch.stack([a for _, a in batch]), tiles)
-        for loc in locs:
-            k = len(records)
-            objs = find_objects(loc, tau1, tau2)
-            rec = window_record(loc, objs, float(starts[k]), path, sound_path, tau1, tau2) | {"window": k}
-            (json_dir/f"{k:04d}.json").write_text(json.dumps(rec, indent=1))
-            records.append(rec); objects.append(objs)
-        bar.update(len(batch)); batch.clear()
-    for k, im in enumerate(_frames_at(path, starts + CLIP_SECONDS / 2)):  # the frame at each window's centre
-        batch.append((im, wav[round(starts[k] * SR):][:N_SAMPLES]))
-        if len(batch) == batch_size: run_batch()
-    if batch: run_batch()
-    bar.close()
+    records, objects = _window_records(net, config, path, sound_path, wav, starts, json_dir, tau1=tau1, tau2=tau2,
+                                       tiles=tiles, batch_size=batch_size, progress=progress)
     with av.open(str(path)) as c: fps = c.streams.video[0].average_rate or 25
     frames = overlaid_frames(path, objects, starts, every, progress, desc=f"write {name}_localized.mp4")
     video = mux_video(out/f"{name}_localized.mp4", frames, fps, wav)
@@ -480,6 +503,32 @@ def _names(files):
     stems = [f.stem for f in files]
     return {f: f.stem if stems.count(f.stem) == 1 else f"{f.stem}_{f.suffix[1:]}" for f in files}
 
+def _localize_folder(
+    path:Path, # a folder of videos
+    run, # run(file, name) → the record of one video
+    audio:str, # --audio (an error with a folder)
+    out:str, # the output folder (said at the end)
+    quiet:bool, # no progress bar
+)->list:
+    "`run(file, name)` on every video of a folder; one that fails is reported at the end and the rest go on."
+    files = sorted(p for p in path.iterdir() if p.suffix.lower() in VIDEO_EXTS)
+    if not files: fail(f"{path}: no videos ({', '.join(VIDEO_EXTS)}) in this folder; pass a folder of videos, or one "
+                       "file")
+    if audio is not None: fail(f"--audio {audio}: one sound cannot go with every video of {path}; pass one video or "
+                               "image with --audio")
+    done, failed, names = [], [], _names(files)
+    for f in tqdm(files, desc=f"localize {path}/", unit="video", disable=quiet):
+        try: done.append(run(f, names[f]))
+        except Exception as e:  # a folder run goes on; every failure is reported at the end
+            ours = isinstance(e, (DataError, MissingDataError))
+            failed.append(' '.join(str(e).split()) if ours else f"{f}: {type(e).__name__}: {e}")
+            continue
+        tqdm.write(summary(done[-1]))
+    print(f"{len(done)} of {len(files)} videos localized -> {out}")
+    if failed: sys.exit(f"error: {len(failed)} of {len(files)} videos failed:\n" + "\n".join(f"  {m}" for m in failed))
+    return done
+
+# %% ../nbs/13_localize.ipynb #lo-main2
 def main(
     video:str, # a video (mp4, mkv, webm, mov, avi), an image (jpg, png) with --audio, or a folder of videos
     *,
@@ -508,22 +557,7 @@ def main(
         except (DataError, MissingDataError) as e: fail(e)
         print(summary(rec))
         return rec
-    files = sorted(p for p in path.iterdir() if p.suffix.lower() in VIDEO_EXTS)
-    if not files: fail(f"{path}: no videos ({', '.join(VIDEO_EXTS)}) in this folder; pass a folder of videos, or one "
-                       "file")
-    if audio is not None: fail(f"--audio {audio}: one sound cannot go with every video of {path}; pass one video or "
-                               "image with --audio")
-    done, failed, names = [], [], _names(files)
-    for f in tqdm(files, desc=f"localize {path}/", unit="video", disable=quiet):
-        try: done.append(run(f, names[f]))
-        except Exception as e:  # a folder run goes on; every failure is reported at the end
-            ours = isinstance(e, (DataError, MissingDataError))
-            failed.append(' '.join(str(e).split()) if ours else f"{f}: {type(e).__name__}: {e}")
-            continue
-        tqdm.write(summary(done[-1]))
-    print(f"{len(done)} of {len(files)} videos localized -> {out}")
-    if failed: sys.exit(f"error: {len(failed)} of {len(files)} videos failed:\n" + "\n".join(f"  {m}" for m in failed))
-    return done
+    return _localize_folder(path, run, audio, out, quiet)
 
 # %% ../nbs/13_localize.ipynb #228d68ee
 #| eval: false

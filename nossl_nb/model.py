@@ -140,6 +140,7 @@ def resnet18_trunk(
     if output_stride == 16: net.layer4[0].conv1.stride = net.layer4[0].downsample[0].stride = (1, 1)
     return nn.Sequential(*list(net.children())[:-2])
 
+# %% ../nbs/03_sound_map.ipynb #sm-narrow
 def _narrow_resnet18(in_channels, width, output_stride=32):
     "torchvision's ResNet-18 layout (BasicBlock ×2 per stage) with `width`× the channels."
     from torchvision.models.resnet import BasicBlock, conv1x1

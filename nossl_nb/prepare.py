@@ -298,6 +298,24 @@ def _list_of(dataset, meta):
              f"{', '.join(d for d in DATASETS if not d.startswith('samples'))}")
     return DATASETS[dataset][2]
 
+# %% ../nbs/15_prepare.ipynb #pr-check
+def _check(
+    folder:str, # --check DIR
+    lst, # the list to check (`_list_of`), or None
+    workers:int, # processes
+    min_seconds:float, # less sound than this is a failure
+    require_complete:bool, # an incomplete scene ends in an error
+    quiet:bool, # no progress bar
+)->dict:
+    "`main --check`: count the list's clips in `folder`, print the line, fail if asked to and some are missing."
+    if lst is None: fail("--check DIR needs --dataset NAME or --meta FILE: the list to check")
+    r = check_folder(folder, lst, workers, min_seconds, not quiet)
+    print(check_line(r))
+    if require_complete and r["complete"] < r["scenes"]:
+        fail(f"{r['scenes'] - r['complete']} of {r['scenes']} scenes of {r['list']} are incomplete "
+             "(--require-complete)")
+    return r
+
 # %% ../nbs/15_prepare.ipynb #119722a4
 def main(
     videos:str=None, # folder of downloaded videos, named by clip id (VGGSound: with or without _<start>)
@@ -320,14 +338,7 @@ def main(
     take, list what a metadata file lacks, or check a folder."""
     lst, music = _list_of(dataset, meta), dataset.startswith("music") if dataset else None
     try:
-        if check is not None:
-            if lst is None: fail("--check DIR needs --dataset NAME or --meta FILE: the list to check")
-            r = check_folder(check, lst, workers, min_seconds, not quiet)
-            print(check_line(r))
-            if require_complete and r["complete"] < r["scenes"]:
-                fail(f"{r['scenes'] - r['complete']} of {r['scenes']} scenes of {r['list']} are incomplete "
-                     "(--require-complete)")
-            return r
+        if check is not None: return _check(check, lst, workers, min_seconds, require_complete, quiet)
         if videos is None: fail("give the folder of downloaded videos: python -m nossl_nb.prepare VIDEOS --out DIR "
                                 "(--help lists the options)")
         if list_missing is not None:

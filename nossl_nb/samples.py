@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from fastcore.basics import patch
 import soundfile as sf
 import torch
 import torch.nn.functional as F
@@ -110,6 +111,7 @@ def scaled_backgrounds(assets, # `load_assets()`
     return [F.interpolate(assets.backgrounds, size=round(size * k), mode="bilinear", antialias=True)
             for k in (1.15, 1.6)]
 
+# %% ../nbs/02_samples.ipynb #smp-make-tile
 def make_tile(assets, # `load_assets()`
               backgrounds, # `scaled_backgrounds(assets, size)`
               cls, # the class that sounds in this tile
@@ -239,18 +241,23 @@ class SceneDataset(Dataset):
 
     def __len__(self): return self.n
 
-    def __getitem__(self, i):
-        if not 0 <= i < self.n: raise IndexError(i)
-        g = torch.Generator().manual_seed(self.seed * 1_000_003 + i)
-        n = int(torch.randint(self.sources[0], self.sources[1] + 1, (), generator=g))
-        order = [self.classes[int(k)] for k in torch.randperm(len(self.classes), generator=g)]
-        sounding, silent = order[:n], order[n:]
-        tiles = []
-        for c in sounding:
-            distractor = (silent[int(torch.randint(len(silent), (), generator=g))]
-                          if torch.rand((), generator=g) < self.distractors else None)
-            tiles.append(make_tile(self.assets, self.backgrounds, c, distractor, self.size, g, self.area, self.augment))
-        return {**mix(tiles, self.how), "id": f"scene{self.seed}_{i:06d}"}
+# %% ../nbs/02_samples.ipynb #smp-getitem
+@patch
+def __getitem__(self:SceneDataset,
+                i:int, # scene index
+               ) -> dict:
+    "Scene `i`: the same scene for the same (seed, i), whatever the order of the calls."
+    if not 0 <= i < self.n: raise IndexError(i)
+    g = torch.Generator().manual_seed(self.seed * 1_000_003 + i)
+    n = int(torch.randint(self.sources[0], self.sources[1] + 1, (), generator=g))
+    order = [self.classes[int(k)] for k in torch.randperm(len(self.classes), generator=g)]
+    sounding, silent = order[:n], order[n:]
+    tiles = []
+    for c in sounding:
+        distractor = (silent[int(torch.randint(len(silent), (), generator=g))]
+                      if torch.rand((), generator=g) < self.distractors else None)
+        tiles.append(make_tile(self.assets, self.backgrounds, c, distractor, self.size, g, self.area, self.augment))
+    return {**mix(tiles, self.how), "id": f"scene{self.seed}_{i:06d}"}
 
 # %% ../nbs/02_samples.ipynb #ceiling
 def median_iou_ceiling(gt, # H×W ground-truth mask of one source's tile
@@ -361,6 +368,7 @@ def _encode_sound(out, stream, samples, start, stop):
         out.mux(stream.encode(frame))
     return max(start, stop)
 
+# %% ../nbs/02_samples.ipynb #smp-mux
 def mux_video(
     path, # the file to write (.mp4, .mkv or .mov)
     frames, # iterable of H×W×3 uint8 RGB frames, all of one size

@@ -6,14 +6,15 @@
 __all__ = ['LR_SCHEDULES', 'PRESETS', 'TRAIN_LISTS', 'SAMPLE_SOURCES', 'RESUMABLE', 'TrainConfig', 'resolve_config',
            'config_parser', 'parse_overrides', 'train_buckets', 'BucketBatchSampler', 'forward_batch',
            'load_checkpoint', 'export_model', 'build_network', 'n_params', 'epoch_seed', 'lr_at', 'make_loader',
-           'train_one_epoch', 'final', 'resume_run', 'end_epoch', 'train', 'finish_run', 'epoch_figures', 'cost_report',
-           'peak_memory', 'format_cost', 'main']
+           'log_step', 'train_one_epoch', 'final', 'resume_run', 'end_epoch', 'wrap_network', 'train', 'finish_run',
+           'epoch_figures', 'cost_report', 'peak_memory', 'format_cost', 'main']
 
 # %% ../nbs/10_train.ipynb #de3c987a
 import argparse, importlib, itertools, json, math, os, sys, time
 from dataclasses import dataclass, asdict, fields
 from pathlib import Path
 
+from fastcore.basics import patch
 import torch
 import torch.distributed as dist
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
@@ -95,15 +96,18 @@ class TrainConfig:
     log_every: int = 10  # steps between TensorBoard points
     max_steps: int = 0  # stop an epoch after this many steps (0: the whole epoch; for smoke tests)
 
-    def method_settings(self) -> MethodSettings:
-        """The method's settings (`08_method`): the same that `MethodSettings.from_config`
-        reads back from a checkpoint of the run."""
-        return MethodSettings.from_config(asdict(self))
+# %% ../nbs/10_train.ipynb #tc-methods
+@patch
+def method_settings(self:TrainConfig) -> MethodSettings:
+    """The method's settings (`08_method`): the same that `MethodSettings.from_config`
+    reads back from a checkpoint of the run."""
+    return MethodSettings.from_config(asdict(self))
 
-    def method_kwargs(self) -> dict:
-        "The arguments of `method_losses` (Eq. 5)."
-        return dict(settings=self.method_settings(), temperature=self.temperature, avc_form=self.avc_form,
-                    lambda_avc=self.lambda_avc, lambda_osc=self.lambda_osc, osc_reduction=self.osc_reduction)
+@patch
+def method_kwargs(self:TrainConfig) -> dict:
+    "The arguments of `method_losses` (Eq. 5)."
+    return dict(settings=self.method_settings(), temperature=self.temperature, avc_form=self.avc_form,
+                lambda_avc=self.lambda_avc, lambda_osc=self.lambda_osc, osc_reduction=self.osc_reduction)
 
 # %% ../nbs/10_train.ipynb #f5b4521c
 PRESETS = {
@@ -343,6 +347,18 @@ def make_loader(
                       num_workers=cfg.num_workers, pin_memory=device.type == "cuda",
                       generator=torch.Generator().manual_seed(epoch_seed(cfg, epoch, rank)), persistent_workers=False)
 
+# %% ../nbs/10_train.ipynb #log-step
+def log_step(
+    writer, # a TensorBoard `SummaryWriter`
+    s:dict, # the step's "loss", "avc", "osc" and "objects" (per clip)
+    step:int, # optimiser steps so far (the x axis)
+    lr:float, # the step's learning rate
+):
+    "One TensorBoard point of a training step."
+    for k in ("loss", "avc", "osc"): writer.add_scalar(f"train/{k}", s[k], step)
+    writer.add_scalar("train/objects_per_clip", s["objects"], step)
+    writer.add_scalar("train/lr", lr, step)
+
 # %% ../nbs/10_train.ipynb #71c7acf5
 def train_one_epoch(
     ddp_net, # what a step calls: the network, maybe wrapped (DDP) and compiled
@@ -380,10 +396,7 @@ def train_one_epoch(
         for k, v in s.items(): sums[k] += v
         progress.set_postfix(loss=f"{s['loss']:.3f}", avc=f"{s['avc']:.3f}", osc=f"{s['osc']:.3f}",
                              objects=f"{s['objects']:.2f}", clips_s=f"{len(batch['id']) * world / times[-1]:.1f}")
-        if writer and step % cfg.log_every == 0:
-            for k in ("loss", "avc", "osc"): writer.add_scalar(f"train/{k}", s[k], step)
-            writer.add_scalar("train/objects_per_clip", s["objects"], step)
-            writer.add_scalar("train/lr", opt.param_groups[0]["lr"], step)
+        if writer and step % cfg.log_every == 0: log_step(writer, s, step, opt.param_groups[0]["lr"])
     return {k: v / max(count, 1) for k, v in sums.items()} | {"epoch": epoch, "steps": count}, step, times
 
 # %% ../nbs/10_train.ipynb #a649a201
@@ -434,6 +447,22 @@ def end_epoch(
     for j, fig in enumerate(epoch_figures(final(net, ema), frontend, shown, cfg, device, out / "figures", epoch)):
         writer.add_figure(f"scenes/{j}", fig, epoch)
 
+# %% ../nbs/10_train.ipynb #wrap-net
+def wrap_network(
+    net:NoSSLNet, # the network, on its device
+    cfg:TrainConfig, # the run's config: `compile`, Adam's settings, `ema`
+    device, # where it runs
+    world:int, # processes in all (DDP above 1)
+)->tuple: # (what a step calls, the optimiser, the moving average or None)
+    "What a training step calls (DDP across processes, compiled if asked), Adam on the trainable weights, the EMA."
+    device_ids = [device.index] if device.type == "cuda" else None
+    ddp_net = torch.nn.parallel.DistributedDataParallel(net, device_ids=device_ids) if world > 1 else net
+    if cfg.compile: ddp_net = torch.compile(ddp_net)
+    opt = torch.optim.Adam([p for p in net.parameters() if p.requires_grad], lr=cfg.lr, betas=(cfg.beta1, cfg.beta2),
+                           weight_decay=cfg.weight_decay)
+    ema = AveragedModel(net, multi_avg_fn=get_ema_multi_avg_fn(cfg.ema), use_buffers=True) if cfg.ema else None
+    return ddp_net, opt, ema
+
 # %% ../nbs/10_train.ipynb #52674ac3
 def train(
     cfg:TrainConfig, # the resolved config
@@ -449,12 +478,7 @@ def train(
     torch.manual_seed(cfg.seed)  # the same initial weights on every rank
     net = build_network(cfg, device)
     frontend = LogSpectrogram().to(device)
-    device_ids = [device.index] if device.type == "cuda" else None
-    ddp_net = torch.nn.parallel.DistributedDataParallel(net, device_ids=device_ids) if world > 1 else net
-    if cfg.compile: ddp_net = torch.compile(ddp_net)
-    opt = torch.optim.Adam([p for p in net.parameters() if p.requires_grad], lr=cfg.lr, betas=(cfg.beta1, cfg.beta2),
-                           weight_decay=cfg.weight_decay)
-    ema = AveragedModel(net, multi_avg_fn=get_ema_multi_avg_fn(cfg.ema), use_buffers=True) if cfg.ema else None
+    ddp_net, opt, ema = wrap_network(net, cfg, device, world)
     start, step, history = resume_run(cfg, net, opt, ema, say=main and not quiet)
     if device.type == "cuda": torch.cuda.reset_peak_memory_stats(device)
     writer = None
