@@ -195,11 +195,12 @@ def run_scenes(
     batch_size:int=32, # scenes per forward pass
     num_workers:int=0, # DataLoader workers reading the scenes
     device="cpu", # where the network and the audio front end run
-    frontend=None, # waveforms → B×1×F×T spectrograms
+    frontend=None, # waveforms → B×1×F×T spectrograms (default `data.LogSpectrogram()`)
     progress:bool=True, # show a progress bar
     draw=None, # called as draw(frame, scene, object maps) for each scene (figures); None: nothing drawn
 )->tuple: # (scenes, objects): scene dicts, and objects[t][i] = scene i's K×h×w object maps at cell t
     "One pass of the network over `dataset`; every (τ1, τ2) cell only regroups the seeds."
+    frontend = (frontend or LogSpectrogram()).to(device)
     scenes, objects = [], [[] for _ in taus]
     bar = tqdm(total=len(dataset), desc="evaluate", unit="scene", disable=not progress)
     for b in same_size_batches(dataset, batch_size, num_workers):
@@ -250,7 +251,6 @@ def evaluate(
     settings = settings or MethodSettings()
     taus = [(float(t1), float(t2)) for t1, t2 in taus or [(settings.tau1, settings.tau2)]]
     draw = None if figures_dir is None else _figure_writer(figures_dir, n_figures, taus[0])
-    frontend = (frontend or LogSpectrogram()).to(device)
     scenes, objects = run_scenes(net.to(device), dataset, taus, settings, batch_size=batch_size, draw=draw,
                                  num_workers=num_workers, device=device, frontend=frontend, progress=progress)
     kind = kind or ("multi" if any(s["n_sources"] > 1 for s in scenes) else "single")
