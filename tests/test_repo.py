@@ -165,3 +165,13 @@ def test_library_lines_fit_in_120_columns():
             for i, line in enumerate(p.read_text().splitlines(), 1)
             if len(line) > 120 and not (i == 1 and line.startswith('"""')) and not line.startswith("__all__ = ")]
     assert not long, long
+
+
+def test_nothing_points_outside_the_repository():
+    "The notes the developers keep beside the repository are not shipped: no tracked file may send a reader there."
+    import subprocess
+    files = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
+    words = ["shared" + "/", "DESIGN" + ".md", "STYLE" + ".md"]
+    hits = [f"{f}: {w}" for f in files if f.endswith((".ipynb", ".py", ".md", ".ini", ".toml", ".txt"))
+            for w in words if w in (ROOT / f).read_text(errors="ignore")]
+    assert not hits, hits
