@@ -48,6 +48,7 @@ class TrainConfig:
     eval_size: int = 0  # scenes per evaluation set (0: all of a real set, 200 generated ones)
     frame_size: int = 224  # frame tile side in pixels
     augment: bool = False  # samples-*: vary the pictures and sounds of training scenes (02_samples)
+    mixed_from_epoch: int = 0  # samples-*: train on samples-mixed from this epoch on, a curriculum (0: never)
     mix: str = "paper"  # "paper" (side by side, waveforms summed) or "official"
     num_workers: int = 8  # DataLoader workers
     # model
@@ -190,7 +191,7 @@ def train_buckets(
 ) -> list:
     "The training data as a list of datasets, one per bucket of same-sized scenes."
     if cfg.train_set in SAMPLE_SOURCES:
-        k = SAMPLE_SOURCES[cfg.train_set]
+        k = SAMPLE_SOURCES["samples-mixed" if 0 < cfg.mixed_from_epoch <= epoch else cfg.train_set]
         n = max(1, (cfg.train_size or 1024) // len(k))
         return [SceneDataset(n, sources=s, frame_size=cfg.frame_size, seed=1 + 1000 * epoch + s, mix=cfg.mix,
                              assets=assets, augment=cfg.augment) for s in k]
