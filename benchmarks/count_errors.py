@@ -14,7 +14,9 @@ About a minute on 2 cores.
 import argparse
 from collections import Counter
 
-from nossl_nb.data import LogSpectrogram, collate
+from nossl_nb.data import LogSpectrogram
+from nossl_nb.evaluate import same_size_batches
+from nossl_nb.ioi import cell_tile
 from nossl_nb.method import MethodSettings, predict
 from nossl_nb.model import SHIPPED, load_network
 from nossl_nb.samples import SceneDataset
@@ -22,8 +24,7 @@ from nossl_nb.samples import SceneDataset
 
 def causes(p, j, k):
     "The causes that hold for scene j of a `Prediction` `p` of side-by-side scenes with k tiles (empty: none)."
-    w = p.S_v.shape[-1]
-    v, lab, tile = p.ioi.valid[j], p.labels[j], (p.ioi.cells[j] % w) // (w // k)  # T, T, T
+    v, lab, tile = p.ioi.valid[j], p.labels[j], cell_tile(p.ioi.cells[j], p.S_v.shape[-1], k)  # T, T, T
     seeded, kept = set(tile[v].tolist()), set(tile[v & (lab >= 0)].tolist())
     objects = set(lab[v & (lab >= 0)].tolist())
     split = any(len(set(lab[v & (lab >= 0) & (tile == q)].tolist())) > 1 for q in range(k))
@@ -45,8 +46,7 @@ def main():
     print(f"{a.checkpoint}: {settings}")
     for sources, k in (("duet", 2), ("trio", 3)):
         ds, tally = SceneDataset(a.n, sources, frame_size=cfg["frame_size"], seed=a.seed), Counter()
-        for i0 in range(0, a.n, 30):
-            b = collate([ds[i] for i in range(i0, min(a.n, i0 + 30))])
+        for b in same_size_batches(ds, 30, 0):
             p = predict(net, b["frame"], frontend(b["audio"]), settings=settings)
             for j, K in enumerate(p.K.tolist()):
                 if K == k: tally["counted right"] += 1; continue

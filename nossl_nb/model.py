@@ -71,8 +71,7 @@ def sound_map_all(
     normalise:bool=False, # divide by the sum over cells, as Eq. 1 writes it
 ):
     "Cosine of every image cell with every audio: `S_all[n, m]` = $S_v^{n\\to m}$, B×B×h×w."
-    B, c, h, w = F_v.shape
-    X = F_v.flatten(2)  # B×c×hw
+    (B, _, h, w), X = F_v.shape, F_v.flatten(2)  # X: B×c×hw
     # one broadcast matmul (each image's cells with every audio); the B×B×hw products are divided by the image
     # norms rather than normalising the (larger) B×c×hw features: 2/3 of the einsum's time, forward and backward
     S_all = ((l_a / _norm(l_a, 1)[:, None]) @ X / _norm(X, 1)[:, None]).view(B, l_a.shape[0], h, w)

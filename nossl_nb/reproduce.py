@@ -21,7 +21,7 @@ from .data import LogSpectrogram, boxes_to_cells, mix
 from .evaluate import (PAPER_T3, PAPER_T6, PAPER_TAU, SAMPLES_SEED, same_size_batches, evaluate, format_table,
                                frame_tiles, load_test_set)
 from .method import MethodSettings, group_objects, predict
-from .ioi import ioi
+from .ioi import cell_tile, ioi
 from .model import SHIPPED, load_network, sound_map
 from .samples import SceneDataset
 from .train import parse_overrides, resolve_config, train
@@ -253,7 +253,7 @@ def seed_cosines(
     for b in same_size_batches(load_test_set("samples-mixed", n=n, frame_size=size, seed=seed), 32, 0):
         r = predict(net, b["frame"], frontend(b["audio"]), settings=settings).ioi
         w, T = r.maps.shape[-1], r.cells.shape[1]
-        tile = (r.cells % w) // (w // frame_tiles(*b["frame"].shape[-2:]))  # B×T: the tile of each seed (side by side)
+        tile = cell_tile(r.cells, w, frame_tiles(*b["frame"].shape[-2:]))  # B×T: the tile of each seed (side by side)
         s = F.normalize(r.seeds, dim=-1)
         cos = s @ s.transpose(1, 2)  # B×T×T
         pair = r.valid[:, :, None] & r.valid[:, None, :] & torch.ones(T, T, dtype=torch.bool).triu(1)  # each pair once
