@@ -49,6 +49,7 @@ class TrainConfig:
     frame_size: int = 224  # frame tile side in pixels
     augment: bool = False  # samples-*: vary the pictures and sounds of training scenes (02_samples)
     mixed_from_epoch: int = 0  # samples-*: train on samples-mixed from this epoch on, a curriculum (0: never)
+    mixed_lr: float = 0.0  # samples-*: Adam learning rate from mixed_from_epoch on (0: lr)
     mix: str = "paper"  # "paper" (side by side, waveforms summed) or "official"
     num_workers: int = 8  # DataLoader workers
     # model
@@ -103,6 +104,11 @@ def method_settings(self:TrainConfig) -> MethodSettings:
     """The method's settings (`08_method`): the same that `MethodSettings.from_config`
     reads back from a checkpoint of the run."""
     return MethodSettings.from_config(asdict(self))
+
+@patch
+def mixtures_at(self:TrainConfig, epoch:int) -> bool:
+    "Whether the 0-based `epoch` trains on samples-mixed: the second part of the `mixed_from_epoch` curriculum."
+    return 0 < self.mixed_from_epoch <= epoch
 
 @patch
 def method_kwargs(self:TrainConfig) -> dict:
@@ -191,7 +197,7 @@ def train_buckets(
 ) -> list:
     "The training data as a list of datasets, one per bucket of same-sized scenes."
     if cfg.train_set in SAMPLE_SOURCES:
-        k = SAMPLE_SOURCES["samples-mixed" if 0 < cfg.mixed_from_epoch <= epoch else cfg.train_set]
+        k = SAMPLE_SOURCES["samples-mixed" if cfg.mixtures_at(epoch) else cfg.train_set]
         n = max(1, (cfg.train_size or 1024) // len(k))
         return [SceneDataset(n, sources=s, frame_size=cfg.frame_size, seed=1 + 1000 * epoch + s, mix=cfg.mix,
                              assets=assets, augment=cfg.augment) for s in k]
@@ -325,12 +331,14 @@ def epoch_seed(
     return cfg.seed * 100_003 + epoch + 1_000_003 * rank
 
 
-def lr_at(cfg:TrainConfig, # the run's config: `lr` and `lr_schedule`
+def lr_at(cfg:TrainConfig, # the run's config: `lr`, `lr_schedule` and `mixed_lr`
           step:int, # optimiser steps done
           total:int, # optimiser steps in the whole run
+          epoch:int=0, # the 0-based epoch of the step (`mixed_lr` from `mixed_from_epoch` on)
          ) -> float:
-    "The learning rate of the next step: a function of the step only, so a resumed run goes on where it stopped."
-    return cfg.lr * LR_SCHEDULES[cfg.lr_schedule](min(step / max(total, 1), 1.0))
+    "The learning rate of the next step: a function of step and epoch alone, so a resumed run goes on where it stopped."
+    base = cfg.mixed_lr if cfg.mixed_lr and cfg.mixtures_at(epoch) else cfg.lr
+    return base * LR_SCHEDULES[cfg.lr_schedule](min(step / max(total, 1), 1.0))
 
 def make_loader(
     cfg:TrainConfig, # the run's config
@@ -389,7 +397,7 @@ def train_one_epoch(
         s = dict(zip(sums, terms.tolist()))  # the step's one host sync
         if not math.isfinite(s["loss"]):
             raise FloatingPointError(f"the loss became {s['loss']} at step {step}; lower --lr")
-        for group in opt.param_groups: group["lr"] = lr_at(cfg, step, total_steps)
+        for group in opt.param_groups: group["lr"] = lr_at(cfg, step, total_steps, epoch)
         opt.zero_grad(set_to_none=True); o["loss"].backward(); opt.step()
         if ema is not None: ema.update_parameters(ddp_net)  # the same tensors as `net`'s, wrapped or not
         if device.type == "cuda": torch.cuda.synchronize()
