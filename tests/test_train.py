@@ -7,7 +7,7 @@ import torch
 from nossl_nb.train import PRESETS, load_checkpoint, resolve_config, train, train_buckets
 
 TINY = dict(train_set="samples-mixed", train_size=12, batch_size=4, frame_size=64, width=0.125, num_workers=0,
-            eval_sets="", lr=1e-3, alpha=0.3, eps=0.05)
+            eval_sets="", lr=1e-3, alpha=0.3, margin=0.25, eps=0.05)  # a background line α − margin above 0
 
 
 def weights(path):
@@ -131,7 +131,7 @@ def test_help_lists_every_field_with_its_meaning():
     r = subprocess.run([sys.executable, "-m", "nossl_nb.train", "--help"], capture_output=True, text=True, timeout=300)
     text = " ".join(r.stdout.split())
     assert r.returncode == 0 and all(f"--{f.name.replace('_', '-')} " in text for f in fields(TrainConfig))
-    assert "--tau1 FLOAT §3.4 background threshold (default: 0.7; the samples preset: 0.6)" in text
+    assert "--tau1 FLOAT §3.4 background threshold (default: 0.7; the samples preset: 0.5)" in text
 
 
 def test_a_killed_checkpoint_write_leaves_the_old_file(tmp_path, monkeypatch):
