@@ -215,8 +215,8 @@ def format_results(result:dict) -> str:
 @torch.no_grad()
 def mixture_peaks(
     net, # a `NoSSLNet` (run in eval mode; its mode is restored)
+    size:int, # tile side in pixels: the checkpoint's `config["frame_size"]`, the grid it was trained on
     n:int=48, # generated trios
-    size:int=128, # tile side in pixels
     seed:int=SAMPLES_SEED, # seed of the scenes
 )->dict: # "solo" and "mixed": the peak cosine of every tile (3n values each)
     """Each tile's highest cosine in $S_v$ for generated trios, heard
@@ -242,8 +242,8 @@ def mixture_peaks(
 @torch.no_grad()
 def seed_cosines(
     net, # a `NoSSLNet`
+    size:int, # tile side in pixels: the checkpoint's `config["frame_size"]`, the grid it was trained on
     n:int=96, # generated 1–3-source scenes
-    size:int=128, # tile side in pixels
     seed:int=SAMPLES_SEED, # seed of the scenes
     settings:MethodSettings=None, # the method's settings (the checkpoint's: `MethodSettings.from_config`)
 )->dict: # "same" and "other": cosines of seed pairs on one tile and on two tiles
@@ -265,8 +265,8 @@ def seed_cosines(
 @torch.no_grad()
 def oracle_counts(
     net, # a `NoSSLNet` (run in eval mode; its mode is restored)
+    size:int, # tile side in pixels: the checkpoint's `config["frame_size"]`, the grid it was trained on
     n:int=96, # generated scenes of each size (single, duet, trio)
-    size:int=128, # tile side in pixels
     seed:int=SAMPLES_SEED, # seed of the scenes
     settings:MethodSettings=None, # the method's settings (the checkpoint's: `MethodSettings.from_config`)
 )->dict: # {"trained" | "oracle": {sources: counting accuracy in %}}
