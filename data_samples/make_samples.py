@@ -1,9 +1,10 @@
 """Regenerate every asset in `data_samples/` from Debian/PyPI packages (see LICENSES.md).
 
 Needs: fluidsynth + fluid-soundfont-gm, musescore-general-soundfont-small and csound-soundfont (sounds),
-fonts-noto-color-emoji (pictures), scikit-image (background photographs). Run from anywhere: `python data_samples/make_samples.py`.
+fonts-noto-color-emoji and, through npm and librsvg2-bin, the Twemoji SVGs (pictures), scikit-image (background
+photographs). Run from anywhere: `python data_samples/make_samples.py`.
 `--validation DIR` writes a folder for choosing settings, not shipped: other recordings through TimGM6mb
-(timgm6mb-soundfont, GPL-2) with training's pictures.
+(timgm6mb-soundfont, GPL-2), OpenMoji's drawings of the emoji classes (npm, CC BY-SA 4.0) and other photographs.
 `--heldout` writes only `heldout/`, assets that training never saw (fluidsynth + opl3-soundfont, fonts-symbola, scipy).
 The output is deterministic given the package versions; the files are committed so that nobody
 else needs these packages.
@@ -36,6 +37,9 @@ EMOJI = {"accordion": "🪗", "acoustic_guitar": "🎸", "flute": "🪈", "saxop
          "violin": "🎻", "bell": "🔔🛎", "bird": "🐦🕊🐤🦜", "telephone": "☎📞", "helicopter": "🚁",
          "applause": "👏🙌", "sea_waves": "🌊"}
 PHOTOS = ["brick", "grass", "gravel", "coffee", "rocket", "hubble_deep_field"]  # skimage.data, CC0 / public domain
+TWEMOJI = "@twemoji/svg@15.0.0"  # npm: Twemoji's drawings of the same glyphs, graphics CC BY 4.0 (trained on)
+OPENMOJI = "openmoji@17.0.0"  # npm: OpenMoji, CC BY-SA 4.0 (validation only, never shipped)
+VALIDATION_PHOTOS = ["camera", "coins", "moon", "immunohistochemistry", "retina", "chelsea"]  # skimage.data, not trained on
 
 
 # --- sounds: a tiny Standard MIDI File writer, then fluidsynth --------------------------------
@@ -190,6 +194,31 @@ def drawn(draw, *args, **kw):
     return fit(im)
 
 
+def npm_svgs(spec, tmp):
+    "Unpack the npm package `spec` (its registry tarball, `npm pack`) under `tmp`; return its folder."
+    subprocess.run(["npm", "pack", spec, "--pack-destination", str(tmp)], check=True, capture_output=True)
+    tgz, = Path(tmp).glob("*.tgz")
+    shutil.unpack_archive(tgz, tmp)
+    return Path(tmp) / "package"
+
+
+def svg_picture(svg, tmp):
+    "An SVG drawing rasterised by rsvg-convert at 160 px, then cropped and scaled like the emoji."
+    png = Path(tmp) / "picture.png"
+    subprocess.run(["rsvg-convert", "-w", "160", "-h", "160", str(svg), "-o", str(png)], check=True)
+    return fit(Image.open(png).convert("RGBA"))
+
+
+def emoji_drawings(spec, path_of, out):
+    "Each glyph of `EMOJI` as the npm package `spec` draws it, after the pictures `out` has: `<class>_<k>.png`."
+    with tempfile.TemporaryDirectory() as tmp:
+        svgs = npm_svgs(spec, tmp)
+        for name, chars in EMOJI.items():
+            k = len(list(out.glob(f"{name}_[0-9]*.png")))
+            for j, ch in enumerate(chars):
+                svg_picture(svgs / path_of(ord(ch)), tmp).save(out / f"{name}_{k + j}.png", optimize=True)
+
+
 def make_pictures():
     (OUT / "pictures").mkdir()
     for name in SOUNDS:
@@ -199,6 +228,7 @@ def make_pictures():
         else:
             pics = [drawn(draw, *args) for draw, args in DRAWN[name]]
         for k, im in enumerate(pics): im.save(OUT / "pictures" / f"{name}_{k}.png", optimize=True)
+    emoji_drawings(TWEMOJI, lambda code: f"{code:x}.svg", OUT / "pictures")
 
 
 # --- held out: what training never saw, to measure generalisation (`--heldout`) -----------------
@@ -291,11 +321,15 @@ def texture(rng, k):
     return Image.fromarray((np.clip(out, 0, 1) * 255).astype(np.uint8))
 
 
-def make_backgrounds(rng):
+def save_photos(names, folder):
     import skimage.data
-    (OUT / "backgrounds").mkdir()
-    for name in PHOTOS:
-        square(Image.fromarray(getattr(skimage.data, name)()).convert("RGB")).save(OUT / "backgrounds" / f"photo_{name}.jpg", quality=85)
+    folder.mkdir(parents=True)
+    for name in names:
+        square(Image.fromarray(getattr(skimage.data, name)()).convert("RGB")).save(folder / f"photo_{name}.jpg", quality=85)
+
+
+def make_backgrounds(rng):
+    save_photos(PHOTOS, OUT / "backgrounds")
     for k in range(6): texture(rng, k).save(OUT / "backgrounds" / f"texture_{k}.jpg", quality=85)
 
 
@@ -309,11 +343,15 @@ def make_heldout(out=HELDOUT):
 
 
 def make_validation(out):
-    "Sounds through a soundfont that neither training nor heldout/ uses, training's pictures: settings are chosen on these."
+    """Assets neither training nor heldout/ uses, to choose settings on: sounds through another soundfont, OpenMoji's
+    drawings of the emoji classes (training's drawings of the others), other photographs as backgrounds."""
     out = Path(out)
-    for d in ("audio", "pictures"): shutil.rmtree(out / d, ignore_errors=True)
+    for d in ("audio", "pictures", "backgrounds"): shutil.rmtree(out / d, ignore_errors=True)
     make_sounds(np.random.default_rng(3), out, VALIDATION_SOUNDFONT, (1, 4))
-    shutil.copytree(OUT / "pictures", out / "pictures")
+    shutil.copytree(OUT / "pictures", out / "pictures",
+                    ignore=lambda _, names: [n for n in names if n.rsplit("_", 1)[0] in EMOJI])  # drawn classes only
+    emoji_drawings(OPENMOJI, lambda code: f"color/svg/{code:X}.svg", out / "pictures")
+    save_photos(VALIDATION_PHOTOS, out / "backgrounds")
 
 
 def folder_size(folder): return sum(f.stat().st_size for f in folder.rglob("*") if f.is_file())

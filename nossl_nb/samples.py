@@ -4,8 +4,8 @@
 
 # %% auto #0
 __all__ = ['SAMPLES_DIR', 'SOURCES', 'Assets', 'load_assets', 'template_accuracy', 'scaled_backgrounds', 'make_tile', 'restyle',
-           'augment_picture', 'augment_sound', 'SceneDataset', 'median_iou_ceiling', 'iou_ceiling', 'write_music',
-           'write_vggsound', 'mux_video', 'write_video']
+           'augment_picture', 'random_background', 'augment_sound', 'SceneDataset', 'median_iou_ceiling', 'iou_ceiling',
+           'write_music', 'write_vggsound', 'mux_video', 'write_video']
 
 # %% ../nbs/02_samples.ipynb #imports
 import csv, functools, json, math, os
@@ -19,7 +19,8 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 from torch.utils.data import Dataset
-from torchvision.transforms.v2.functional import adjust_hue, gaussian_blur, rgb_to_grayscale
+from torchvision.transforms import InterpolationMode
+from torchvision.transforms.v2.functional import adjust_hue, gaussian_blur, rgb_to_grayscale, rotate
 
 import nossl_nb
 from .data import (FRAME_SIZE, SR, LogSpectrogram, boxes_to_mask,
@@ -119,7 +120,9 @@ def make_tile(assets, # `load_assets()`
               size, # tile side in pixels
               g, # torch.Generator: everything random comes from it
               area=(0.2, 0.6), # range of the sounding object's box area, as a fraction of the tile
-              augment:bool=False, # training variety: `augment_picture` on the pictures, `augment_sound` on the sound
+              # training variety: `augment_picture` on the pictures, `augment_sound` on the sound, and one tile in
+              # three on a `random_background`
+              augment:bool=False,
              ) -> dict: # a one-source sample
     "One tile: background, optional silent distractor, the sounding object and its sound."
     pick = lambda n: int(torch.randint(n, (), generator=g))
@@ -127,6 +130,7 @@ def make_tile(assets, # `load_assets()`
     bg = zoom[pick(len(zoom))]  # 3×s×s
     x, y = pick(bg.shape[-1] - size + 1), pick(bg.shape[-1] - size + 1)
     canvas = bg[:, y:y + size, x:x + size] * (0.7 + 0.5 * torch.rand(3, 1, 1, generator=g))  # 3×size×size
+    if augment and torch.rand((), generator=g) < 1 / 3: canvas = random_background(size, g)
     if torch.rand((), generator=g) < 0.5: canvas = canvas.flip(-1)
     canvas = canvas.clamp(0, 1)
     pic = _jitter(assets.pictures[cls][pick(len(assets.pictures[cls]))], g)
@@ -174,18 +178,45 @@ def restyle(picture, # 4×h×w RGBA in [0, 1]
     return torch.cat([rgb.clamp(0, 1), alpha])
 
 # %% ../nbs/02_samples.ipynb #bce6d50d
+def _tilt(picture, # 4×h×w RGBA in [0, 1]
+          degrees:float, # anticlockwise
+         ): # 4×h'×w': rotated, the canvas grown to hold it, then cropped to the drawing
+    rgba = rotate(picture, degrees, expand=True, interpolation=InterpolationMode.BILINEAR)
+    rows, cols = (rgba[3] > 0.05).any(1).nonzero(), (rgba[3] > 0.05).any(0).nonzero()
+    return rgba[:, rows.min():rows.max() + 1, cols.min():cols.max() + 1] if len(rows) else picture
+
 def augment_picture(picture, # 4×h×w RGBA in [0, 1]
                     g, # torch.Generator
                    ): # 4×h'×w': another drawing of the same thing, roughly
-    "Stretch the aspect ratio by 0.75–1.33, blur one time in three, and `restyle` it."
+    "Stretch the aspect ratio by 0.75–1.33, tilt by up to 20° one time in two, blur one time in three, `restyle` it."
     h, w = picture.shape[-2:]
     # ×0.75 … ×1.33, as often wider as taller
     k = math.exp((2 * float(torch.rand((), generator=g)) - 1) * math.log(4 / 3))
     picture = _resize(picture, max(8, round(h / math.sqrt(k))), max(8, round(w * math.sqrt(k))))
+    if torch.rand((), generator=g) < 0.5: picture = _tilt(picture, 40 * float(torch.rand((), generator=g)) - 20)
     picture = restyle(picture, g)
     if torch.rand((), generator=g) < 1 / 3:
         picture = gaussian_blur(picture, [5, 5], [0.5 + 1.5 * float(torch.rand((), generator=g))])
     return picture
+
+# %% ../nbs/02_samples.ipynb #smp-random-bg
+def random_background(size, # tile side in pixels
+                      g, # torch.Generator
+                     ): # 3×size×size in [0, 1]
+    "A background no asset has: a gradient or stripes of two random colours, at any angle, under colour noise."
+    u = lambda: float(torch.rand((), generator=g))
+    y, x = torch.meshgrid(*(torch.linspace(-0.5, 0.5, size),) * 2, indexing="ij")  # size×size each
+    theta = 2 * math.pi * u()
+    t = x * math.cos(theta) + y * math.sin(theta)  # size×size: position along a random direction
+    ramp = t + 0.5 if u() < 0.5 else 0.5 + 0.5 * torch.sin(2 * math.pi * (1 + 9 * u()) * t)  # gradient or stripes
+    a, b = torch.rand(2, 3, 1, 1, generator=g)
+    canvas = a + (b - a) * ramp  # 3×size×size
+    for _ in range(int(torch.randint(1, 4, (), generator=g))):  # 1–3 scales of noise, 2 to 40 cells across
+        cells = int(torch.randint(2, 41, (), generator=g))
+        noise = torch.rand(1, 3, cells, cells, generator=g)
+        canvas = canvas + u() * (F.interpolate(noise, size=(size, size), mode="bicubic", align_corners=False)[0] - 0.5)
+    return canvas.clamp(0, 1)
+
 
 # %% ../nbs/02_samples.ipynb #bf4847ad
 def augment_sound(wave, # N waveform

@@ -38,6 +38,12 @@ def test_readme_first_command_trains_on_the_samples():
     assert first == "pip install -e . && python -m nossl_nb.train", first
 
 
+def test_bundled_assets_stay_under_12_mb():
+    files = [f for d in ("audio", "pictures", "backgrounds", "heldout") for f in (ROOT / "data_samples" / d).rglob("*")]
+    size = sum(f.stat().st_size for f in files if f.is_file())
+    assert size <= 12e6, f"data_samples/ sounds, pictures and backgrounds are {size / 1e6:.2f} MB (at most 12)"
+
+
 def test_shipped_checkpoint_is_small_fp16_and_loads():
     import torch
     from nossl_nb.model import load_network
@@ -88,14 +94,16 @@ def _shipped():
 
 
 def test_shipped_model_counts_the_notebooks_duet_and_trio():
-    "The generated duet and trio that 06_clustering shows (seed 31: duet 0, trio 1): 2 and 3 objects found."
+    "The generated duet and trio that the course follows (`model.DEMO_INDEX` of seed 31): 2 and 3 objects found."
     from nossl_nb.data import LogSpectrogram, collate
     from nossl_nb.method import MethodSettings, predict
+    from nossl_nb.model import DEMO_INDEX, DEMO_SEED
     from nossl_nb.samples import SceneDataset
     net, ck = _shipped()
     cfg = ck["config"]
-    for sources, want, i in (("duet", 2, 0), ("trio", 3, 1)):
-        s = collate([SceneDataset(i + 1, sources, frame_size=cfg["frame_size"], seed=31)[i]])
+    for sources, want in (("duet", 2), ("trio", 3)):
+        i = DEMO_INDEX[sources]
+        s = collate([SceneDataset(i + 1, sources, frame_size=cfg["frame_size"], seed=DEMO_SEED)[i]])
         p = predict(net, s["frame"], LogSpectrogram()(s["audio"]), settings=MethodSettings.from_config(cfg))
         assert int(p.K[0]) == want, (sources, int(p.K[0]))
 
