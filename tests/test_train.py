@@ -196,7 +196,8 @@ def test_osc_gradients_reach_the_encoders_only_after_the_switch(tmp_path, monkey
     from nossl_nb.samples import SceneDataset
     cfg = resolve_config("samples", **TINY, device="cpu", channels_last=False)
     net, frontend = initial_network(cfg), LogSpectrogram()
-    batch = collate([SceneDataset(4, "duet", frame_size=cfg.frame_size, seed=5)[i] for i in range(4)])
+    # duets on which the untrained network's seeds already form objects (L_osc > 0; at some seeds it is 0)
+    batch = collate([SceneDataset(4, "duet", frame_size=cfg.frame_size, seed=2)[i] for i in range(4)])
     def audio_grads(loss):
         net.zero_grad(); loss.backward()
         return torch.cat([p.grad.flatten() for n, p in net.named_parameters()
