@@ -45,3 +45,14 @@ def test_an_asset_set_without_backgrounds_takes_the_bundled_ones(tmp_path):
     for d in ("audio", "pictures"): shutil.copytree(HELDOUT / d, tmp_path / d)
     a = load_assets(tmp_path)
     assert len(a.classes) == 17 and a.backgrounds.shape[0] == load_assets(SAMPLES_DIR).backgrounds.shape[0]
+
+
+def test_the_validation_benchmark_runs_on_another_asset_folder():
+    "benchmarks/validation.py scores every row (here with heldout/ standing in for a validation folder) and a τ grid."
+    import subprocess, sys
+    script = [sys.executable, str(ROOT / "benchmarks" / "validation.py"), "--assets", str(HELDOUT), "--n", "2"]
+    for extra, want in (([], 6), (["--tau1", "0.5", "0.6", "--tau2", "0.3"], 11)):
+        r = subprocess.run(script + extra, cwd=ROOT, capture_output=True, text=True, timeout=600)
+        assert r.returncode == 0, r.stderr[-2000:]
+        lines = r.stdout.strip().splitlines()
+        assert len(lines) == 1 + want and lines[2].startswith("training's"), r.stdout
