@@ -126,7 +126,7 @@ PRESETS = {
     "vggsound-mixed": dict(train_set="vggsound-duet", eval_sets="vggsound-mixed"),
     "samples": dict(train_set="samples-single", eval_sets="samples-single,samples-mixed", backbone="efficientnet_lite0",
                     head="relu", width=0.5, output_stride=32, audio_downsample=2, frame_size=160, batch_size=32,
-                    epochs=4, lr=1e-3, alpha=0.5, margin=0.35, tau1=0.5, tau2=0.3, osc_start_epoch=2, augment=True,
+                    epochs=6, lr=1e-3, alpha=0.5, margin=0.35, tau1=0.5, tau2=0.3, osc_start_epoch=2, augment=True,
                     train_size=1920, eval_size=512, num_workers=2),
 }
 
