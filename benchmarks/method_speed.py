@@ -21,6 +21,8 @@ What is checked against the official code, and where the definitions differ:
   slots outside the object, the zero vectors of clips that ended early included (ours: the clip's valid seeds);
   so an object is scored whenever such slots exist; and it sums over objects (ours: Eq. 4's mean per clip).
 And against the two ResNet-18 backbones' forward + backward at the same batch.
+Also timed: what the batched step and the loop share (the cosine maps of every image with every audio and the AVC
+loss), the bound that leaves on the ratio over the loop, and the ratio of the discrete parts alone.
 Last line: `speed-up: ×<over official> official, ×<over loop> per-clip loop (method_ms <batched ms>)`, at B, 7×14.
 """
 import argparse, time
@@ -29,6 +31,7 @@ import torch
 import torch.nn.functional as F
 
 from nossl_nb.avc import TEMPERATURE, avc_loss
+from nossl_nb.cli import keep_freed_memory
 from nossl_nb.clustering import TAU1, TAU2, group_seeds
 from nossl_nb.ioi import EPS, ioi_reference
 from nossl_nb.method import method_losses
@@ -55,6 +58,13 @@ def looped(F_v, l_a):
     loss = avc_loss(S_all) + torch.stack(osc).sum() / F_v.shape[0]
     loss.backward()
     return loss.detach(), labels
+
+
+def shared(F_v, l_a):
+    "What the batched step and the loop compute alike: every image's cosine maps with every audio, and the AVC loss."
+    loss = avc_loss(sound_map_all(F_v, l_a))
+    loss.backward()
+    return loss.detach()
 
 
 def _find(parent, x):
@@ -171,16 +181,20 @@ def main():
     p.add_argument('--backbone-reps', type=int, default=1)
     p.add_argument('--threads', type=int, default=None, help="torch's intra-op threads (default: torch's choice)")
     p.add_argument('--quick', action='store_true', help='a smoke run: batch 8, one rep, small frames for the backbones')
+    p.add_argument('--glibc-defaults', action='store_true',
+                   help="leave glibc's malloc as it is (default: keep freed memory, as the commands do)")
     a = p.parse_args()
     if a.quick: a.batch, a.reps, a.slow_reps = 8, 1, 1
     if a.threads: torch.set_num_threads(a.threads)
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, batch {a.batch}, c = 512")
-    fns = dict(batched=batched, loop=looped, official=official)
-    reps = dict(batched=a.reps, loop=a.slow_reps, official=a.slow_reps)
+    kept = not a.glibc_defaults and keep_freed_memory()
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, batch {a.batch}, c = 512, "
+          f"freed memory kept: {kept}")
+    fns = dict(batched=batched, loop=looped, official=official, shared=shared)
+    reps = dict(batched=a.reps, loop=a.slow_reps, official=a.slow_reps, shared=a.reps)
     for h, w in [(7, 7), (7, 14)]:
         F_v, l_a, n = toy_batch(a.batch, h=h, w=w, noise=0.7, seed=0)  # 1–3 objects per clip
         F_v.requires_grad_()
-        t, res = timed(fns, (F_v, l_a), reps, warm_up={'batched', 'loop'})
+        t, res = timed(fns, (F_v, l_a), reps, warm_up={'batched', 'loop', 'shared'})
         fast, (loss_l, lab_l), off = res['batched'], res['loop'], res['official']
         assert torch.allclose(fast['loss'], loss_l, atol=1e-4), (fast['loss'], loss_l)
         assert all(torch.equal(fast['labels'][b, :len(l)], l) for b, l in enumerate(lab_l)), "labels differ"
@@ -192,6 +206,10 @@ def main():
               f"official {t['official']:8.1f} ms   "
               f"speed-up ×{t['loop'] / t['batched']:.1f} loop, ×{t['official'] / t['batched']:.1f} official   "
               f"(same objects as the official code in {compared} clips, {bridged} left out)")
+        # Amdahl: however fast the discrete part, the loop can be no more than loop / shared times slower
+        print(f"      of which the cosine maps and AVC loss {t['shared']:.1f} ms: the discrete part alone "
+              f"×{(t['loop'] - t['shared']) / max(t['batched'] - t['shared'], 1e-3):.1f} the loop's; "
+              f"a discrete part that cost nothing would be ×{t['loop'] / t['shared']:.1f} the loop")
         method_ms, over_loop, over_official = t['batched'], t['loop'] / t['batched'], t['official'] / t['batched']
     net = NoSSLNet().train()
     H, W = (64, 128) if a.quick else (224, 448)

@@ -22,7 +22,7 @@ from torch.utils.data import DataLoader, Sampler
 from tqdm.auto import tqdm
 
 from .avc import TEMPERATURE
-from .cli import fail, option_help, command_line
+from .cli import command_line, fail, keep_freed_memory, option_help
 from .clustering import TAU1, TAU2, n_objects
 from .data import LogSpectrogram, collate, clip_list, RandomMixtures
 from .evaluate import PAPER_T6, evaluate, format_table, load_test_set, scene_figure
@@ -610,6 +610,7 @@ def main(
     """`python -m nossl_nb.train [--preset NAME] [--FIELD VALUE …]`:
     resolve the config, then train (`--help` lists every option)."""
     argv = sys.argv[1:] if argv is None else argv
+    keep_freed_memory()  # the CPU step re-creates large tensors: let glibc reuse their memory (16_cli)
     try:
         given, _ = config_parser().parse_known_args(argv)  # --help prints every option and exits here
         overrides = {k: v for k, v in parse_overrides(argv).items() if k != "preset"}
