@@ -74,19 +74,21 @@ def _reason(e): return getattr(e, "strerror", None) or (str(e).splitlines()[0] i
 
 def probe(
     path, # a video or sound file
+    wanted:str="video", # what the caller reads from it, "video" or "sound": the error's advice
 )->dict: # "video", "audio": whether it has such a stream
     "Open a file with PyAV and say which streams it has; an unreadable file is a `DataError` that says what to do."
     try:
         with av.open(str(path)) as c: return {"video": bool(c.streams.video), "audio": bool(c.streams.audio)}
     except (av.FFmpegError, OSError, ValueError) as e:
-        raise DataError(f"{path}: cannot read it as a video ({_reason(e)}); pass a video that plays "
-                        f"(mp4, mkv, webm, mov), or convert it: `ffmpeg -i {path} clip.mp4`") from None
+        fix = ("pass a video that plays (mp4, mkv, webm, mov), or convert it: `ffmpeg -i {} clip.mp4`" if wanted == "video"
+               else "pass a sound file that plays (wav, flac, mp3) or a video, or convert it: `ffmpeg -i {} sound.wav`")
+        raise DataError(f"{path}: cannot read it as a {wanted} ({_reason(e)}); " + fix.format(path)) from None
 
 def read_sound(
     path, # a video with sound, or a sound file (wav, flac, or anything PyAV reads)
 )->torch.Tensor: # N samples at 16 kHz, mono
     "All of a file's sound at 16 kHz (`data.load_audio`), or a `DataError` that says what to do when there is none."
-    if not probe(path)["audio"]:
+    if not probe(path, "sound")["audio"]:
         raise DataError(f"{path}: no audio stream, and the method localizes sounds; use a clip with sound, "
                         "or give the sound as a separate file with --audio SOUND")
     return load_audio(path)
