@@ -69,7 +69,7 @@ def command_line(
 
 # %% ../nbs/16_cli.ipynb #kfm-code
 def keep_freed_memory(
-    limit:int=2**28, # bytes: freed blocks up to this size stay with the process (256 MiB)
+    limit:int=2**28, # bytes (under 2 GiB, a C int): freed blocks up to this size stay with the process
 ) -> bool:
     "Let glibc keep freed blocks for reuse (fewer page faults); True where it took (Linux with glibc)."
     if platform.system() != "Linux" or platform.libc_ver()[0] != "glibc": return False
