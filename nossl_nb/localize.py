@@ -80,8 +80,9 @@ def probe(
     try:
         with av.open(str(path)) as c: return {"video": bool(c.streams.video), "audio": bool(c.streams.audio)}
     except (av.FFmpegError, OSError, ValueError) as e:
-        fix = ("pass a video that plays (mp4, mkv, webm, mov), or convert it: `ffmpeg -i {} clip.mp4`" if wanted == "video"
-               else "pass a sound file that plays (wav, flac, mp3) or a video, or convert it: `ffmpeg -i {} sound.wav`")
+        fix = ("pass a video that plays (mp4, mkv, webm, mov), or convert it: `ffmpeg -i {} clip.mp4`"
+               if wanted == "video" else
+               "pass a sound file that plays (wav, flac, mp3) or a video, or convert it: `ffmpeg -i {} sound.wav`")
         raise DataError(f"{path}: cannot read it as a {wanted} ({_reason(e)}); " + fix.format(path)) from None
 
 def read_sound(
