@@ -72,6 +72,9 @@ def untrained_checkpoint(
 # %% ../nbs/13_localize.ipynb #lo-read
 def _reason(e): return getattr(e, "strerror", None) or (str(e).splitlines()[0] if str(e) else type(e).__name__)
 
+_FIXES = {"video": "pass a video that plays (mp4, mkv, webm, mov), or convert it: `ffmpeg -i {} clip.mp4`",
+          "sound": "pass a sound file that plays (wav, flac, mp3) or a video, or convert it: `ffmpeg -i {} sound.wav`"}
+
 def probe(
     path, # a video or sound file
     wanted:str="video", # what the caller reads from it, "video" or "sound": the error's advice
@@ -80,10 +83,8 @@ def probe(
     try:
         with av.open(str(path)) as c: return {"video": bool(c.streams.video), "audio": bool(c.streams.audio)}
     except (av.FFmpegError, OSError, ValueError) as e:
-        fix = ("pass a video that plays (mp4, mkv, webm, mov), or convert it: `ffmpeg -i {} clip.mp4`"
-               if wanted == "video" else
-               "pass a sound file that plays (wav, flac, mp3) or a video, or convert it: `ffmpeg -i {} sound.wav`")
-        raise DataError(f"{path}: cannot read it as a {wanted} ({_reason(e)}); " + fix.format(path)) from None
+        fix = _FIXES[wanted].format(path)  # an unknown `wanted` is a KeyError: a bug, not bad input
+        raise DataError(f"{path}: cannot read it as a {wanted} ({_reason(e)}); {fix}") from None
 
 def read_sound(
     path, # a video with sound, or a sound file (wav, flac, or anything PyAV reads)
