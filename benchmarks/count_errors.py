@@ -15,10 +15,12 @@ import argparse
 from collections import Counter
 
 from nossl_nb.data import LogSpectrogram
-from nossl_nb.evaluate import same_size_batches
-from nossl_nb.ioi import cell_tile
+from nossl_nb.datasets import VALIDATION_SEED
+from nossl_nb.scoring import same_size_batches
+from nossl_nb.geometry import cell_tile
 from nossl_nb.method import MethodSettings, predict
-from nossl_nb.model import SHIPPED, load_network
+from nossl_nb.model import load_network
+from nossl_nb.course import SHIPPED
 from nossl_nb.samples import SceneDataset
 
 
@@ -38,7 +40,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--checkpoint", default=str(SHIPPED), help="a checkpoint of nossl_nb.train (default: the shipped)")
     ap.add_argument("--n", type=int, default=150, help="scenes of each size (default: 150)")
-    ap.add_argument("--seed", type=int, default=777, help="seed of the scenes (default: 777, validation)")
+    ap.add_argument("--seed", type=int, default=VALIDATION_SEED,
+                    help=f"seed of the scenes (default: {VALIDATION_SEED}, validation)")
     a = ap.parse_args()
     net, ck = load_network(a.checkpoint)
     cfg, frontend = ck["config"], LogSpectrogram()

@@ -3,7 +3,7 @@
     python benchmarks/generalisation.py [--n 128] [--tau1 0.4 0.5]
 
 Scores the shipped checkpoint, at its own τ and method settings, on the standard generated test scenes
-(seed `evaluate.SAMPLES_SEED`) and on the same scenes built from other assets: held-out sounds and pictures,
+(seed `datasets.TEST_SEED`) and on the same scenes built from other assets: held-out sounds and pictures,
 each alone (to attribute the gap), and everything held out including the backgrounds. Only the assets
 differ between rows: same seed, generator, classes, frame size. About 5 minutes on 2 cores at n = 128.
 `--tau1` adds, for the first two rows, counting accuracy at other τ1 (τ2 kept): a diagnosis, not a result.
@@ -14,9 +14,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from nossl_nb.evaluate import DATASETS, SAMPLES_SEED, evaluate, load_test_set
+from nossl_nb.datasets import DATASETS, TEST_SEED, load_test_set
+from nossl_nb.scoring import evaluate
 from nossl_nb.method import MethodSettings
-from nossl_nb.model import SHIPPED, load_network
+from nossl_nb.model import load_network
+from nossl_nb.course import SHIPPED
 from nossl_nb.samples import SAMPLES_DIR, Assets, SceneDataset, load_assets
 
 HELDOUT_DIR = Path(__file__).resolve().parents[1] / "data_samples" / "heldout"
@@ -47,7 +49,7 @@ def per_count(confusion):
 def score(net, cfg, name, assets, n, tau1s=()):
     "The metrics at the checkpoint's τ, counts by number of sources, and counting at each other τ1 of `tau1s`."
     ds = (load_test_set(name, n=n, frame_size=cfg["frame_size"]) if assets is None else
-          SceneDataset(n, DATASETS[name][2], frame_size=cfg["frame_size"], seed=SAMPLES_SEED, assets=assets))
+          SceneDataset(n, DATASETS[name][2], frame_size=cfg["frame_size"], seed=TEST_SEED, assets=assets))
     s = MethodSettings.from_config(cfg)
     r = evaluate(net, ds, taus=[(s.tau1, s.tau2)] + [(t, s.tau2) for t in tau1s], progress=False, settings=s)
     other = {c["tau1"]: c["metrics"]["count_acc"] for c in r["grid"][1:]}
@@ -69,7 +71,7 @@ def main(n=128, tau1=()):
     net, ckpt = load_network(SHIPPED)
     cfg = ckpt["config"]
     print(f"shipped model, frame {cfg['frame_size']}, {MethodSettings.from_config(cfg)}; "
-          f"{n} scenes a cell, seed {SAMPLES_SEED}")
+          f"{n} scenes a cell, seed {TEST_SEED}")
     print(f"{'assets':32s} | {'mixed: count':>12s} {'1 src':>6s} {'2 src':>6s} {'3 src':>6s} {'CIoU@.3':>7s} "
           f"{'PIAP':>6s} {'point':>6s} | {'single: point':>13s} {'count':>6s} {'AP':>6s} {'IoU@.5':>6s} |  s")
     for row, assets in conditions().items():

@@ -35,7 +35,8 @@ from nossl_nb.cli import keep_freed_memory
 from nossl_nb.clustering import TAU1, TAU2, group_seeds
 from nossl_nb.ioi import EPS, ioi_reference
 from nossl_nb.method import method_losses
-from nossl_nb.model import ALPHA, MARGIN, NoSSLNet, OMEGA, sound_map_all, toy_batch
+from nossl_nb.model import ALPHA, MARGIN, NoSSLNet, OMEGA, sound_map_all
+from nossl_nb.course import toy_batch
 from nossl_nb.osc import osc_reference
 
 

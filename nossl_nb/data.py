@@ -4,11 +4,11 @@
 
 # %% auto #0
 __all__ = ['SR', 'CLIP_SECONDS', 'N_SAMPLES', 'FRAME_SIZE', 'IMAGENET_MEAN', 'IMAGENET_STD', 'IMAGE_EXTS', 'AUDIO_EXTS',
-           'VIDEO_EXTS', 'METADATA', 'DataError', 'MissingDataError', 'load_audio', 'audio_window', 'LogSpectrogram',
-           'video_frame', 'load_frame', 'frame_transform', 'normalize', 'denormalize', 'norm_boxes', 'boxes_to_mask',
-           'boxes_to_cells', 'Clip', 'load_clip', 'show_sample', 'mix', 'collate', 'AVDataset', 'atomic_write',
-           'music_audio_name', 'scan_folder', 'find_meta', 'Layout', 'build_dataset', 'music', 'vggss', 'vggsound_mix',
-           'clip_list', 'RandomMixtures']
+           'VIDEO_EXTS', 'METADATA', 'SKIP_BAD', 'SILENCE_DB', 'MIXES', 'DataError', 'MissingDataError', 'command_fix',
+           'load_audio', 'audio_window', 'loudness', 'LogSpectrogram', 'video_frame', 'load_frame', 'frame_transform',
+           'normalize', 'denormalize', 'norm_boxes', 'boxes_to_mask', 'boxes_to_cells', 'Clip', 'load_clip',
+           'show_sample', 'mix', 'collate', 'AVDataset', 'atomic_write', 'music_audio_name', 'scan_folder', 'find_meta',
+           'Layout', 'build_dataset', 'music', 'vggss', 'vggsound_mix', 'clip_list', 'RandomMixtures']
 
 # %% ../nbs/01_audio_visual_data.ipynb #imports
 import csv, functools, importlib.resources, json, math, os, warnings
@@ -45,6 +45,15 @@ class DataError(ValueError):
 class MissingDataError(FileNotFoundError):
     "A folder, metadata file or clip file that the reader expects is not there."
 
+SKIP_BAD = "pass skip_bad=True"  # the readers' way to leave an unusable clip out, as an error message says it
+
+def command_fix(
+    e:Exception, # a `DataError` or `MissingDataError`
+    fix:str, # what a command's user does instead of `SKIP_BAD`, in the command's own options
+) -> str:
+    "The error's message, with the command's own option as the fix."
+    return str(e).replace(SKIP_BAD, fix)
+
 # %% ../nbs/01_audio_visual_data.ipynb #load-audio
 def _audio_from_video(path, sr):
     "The audio stream of a video, resampled by PyAV to `sr`: C×N float32"
@@ -69,9 +78,9 @@ def load_audio(path, # a .wav/.flac file or a video with an audio stream
         if isinstance(e, DataError): raise
         if path.is_file() and path.stat().st_size == 0: e = "the file is empty"
         raise DataError(f"{path}: cannot read the audio ({str(e).splitlines()[0]}); re-download or re-extract it, or "
-                        "pass skip_bad=True") from None
+                        f"{SKIP_BAD}") from None
     if wav.numel() == 0:
-        raise DataError(f"{path}: the audio is empty (0 samples); re-extract it, or pass skip_bad=True")
+        raise DataError(f"{path}: the audio is empty (0 samples); re-extract it, or {SKIP_BAD}")
     return wav
 
 # %% ../nbs/01_audio_visual_data.ipynb #window
@@ -83,6 +92,13 @@ def audio_window(wav, # N, a whole clip
     if len(wav) < n: wav = wav.repeat(math.ceil(n / len(wav)))
     start = int(torch.randint(len(wav) - n + 1, ())) if train else (len(wav) - n) // 2
     return wav[start:start + n]
+
+SILENCE_DB = -60.0  # a window quieter than this (RMS, dB below full scale) is silence: nothing sounds in it
+
+def loudness(wav:torch.Tensor, # …×N waveforms in [-1, 1]
+            ) -> torch.Tensor: # …: RMS level in dBFS (−inf for digital silence)
+    "The level of each waveform, in dB below a full-scale square wave."
+    return 10 * torch.log10(wav.float().pow(2).mean(-1))
 
 # %% ../nbs/01_audio_visual_data.ipynb #logspec
 class LogSpectrogram(nn.Module):
@@ -113,7 +129,7 @@ def video_frame(path, # a video file
         for frame in container.decode(video=0):
             if frame.time is not None and frame.time >= at: break
     if frame is None:
-        raise DataError(f"{path}: the video has no decodable frame; re-download it, or pass skip_bad=True")
+        raise DataError(f"{path}: the video has no decodable frame; re-download it, or {SKIP_BAD}")
     return frame.to_image()
 
 def load_frame(path, # a .jpg/.png image or a video
@@ -125,8 +141,8 @@ def load_frame(path, # a .jpg/.png image or a video
         with Image.open(path) as im: return im.convert("RGB")
     except (OSError, ValueError, av.FFmpegError) as e:
         if isinstance(e, DataError): raise
-        raise DataError(f"{path}: cannot decode the image ({str(e).splitlines()[0]}); re-extract the frame, or pass "
-                        "skip_bad=True") from None
+        raise DataError(f"{path}: cannot decode the image ({str(e).splitlines()[0]}); re-extract the frame, or "
+                        f"{SKIP_BAD}") from None
 
 # %% ../nbs/01_audio_visual_data.ipynb #1c116f3a
 @functools.lru_cache  # transforms hold no state (their randomness comes from torch's generator): build each once
@@ -159,7 +175,7 @@ def norm_boxes(boxes, # list of 4-number boxes, normalised to [0, 1]
     if fmt == "xywh": b = torch.cat([b[:, :2], b[:, :2] + b[:, 2:]], 1)
     if ((b < -1e-3) | (b > 1 + 1e-3)).any() or (b[:, 2:] < b[:, :2]).any():
         raise DataError(f"{where}: box {boxes} ({fmt}) is outside [0, 1]; boxes must be normalised to the frame, fix "
-                        "the entry or pass skip_bad=True")
+                        f"the entry or {SKIP_BAD}")
     return b.clamp(0, 1)
 
 def boxes_to_mask(boxes, # K×4 pixel x1, y1, x2, y2 (tensor, array or list; one box may be flat)
@@ -236,12 +252,14 @@ def show_sample(sample, # a sample (frame, audio, boxes, classes)
     return axs[0].figure
 
 # %% ../nbs/01_audio_visual_data.ipynb #mix
+MIXES = ("paper", "official")  # side by side with the waveforms summed (§4.1), or as the official code
+
 def mix(samples, # samples to combine (each may itself hold several sources)
         # "paper": side by side, waveforms summed; "official": stacked vertically, log spectrograms averaged
         how="paper",
        ) -> dict: # one sample with every source, boxes shifted into the mixed frame
     "Combine clips into one scene, as the paper builds its duets and trios."
-    if how not in ("paper", "official"): raise ValueError(f"mix must be 'paper' or 'official', not {how!r}")
+    if how not in MIXES: raise ValueError(f"mix must be one of {', '.join(MIXES)}, not {how!r}")
     if len(samples) == 1: return samples[0]
     axis = -1 if how == "paper" else -2
     offsets = np.cumsum([0] + [s["frame"].shape[axis] for s in samples[:-1]])
@@ -363,8 +381,8 @@ class Layout:
                 ("audio", audio, self.root/"audio"/f"{audio_id}.wav", "audio/<id>.wav|flac")):
             if path is None:
                 raise MissingDataError(f"{expected}: clip '{clip_id}' listed in {listed_in} has no {kind} file "
-                                       f"({pattern} or video/<id>.mp4); add it, remove the id from the list, or pass "
-                                       "skip_bad=True")
+                                       f"({pattern} or video/<id>.mp4); add it, remove the id from the list, or "
+                                       f"{SKIP_BAD}")
         return Clip(clip_id, frame, audio, list(classes), list(boxes))
 
 # %% ../nbs/01_audio_visual_data.ipynb #build

@@ -16,13 +16,15 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .cli import fail, run_command
+from .cli import AtLeast1, fail, run_command
 from .data import LogSpectrogram, boxes_to_cells, mix
-from .evaluate import (PAPER_T3, PAPER_T6, PAPER_TAU, SAMPLES_SEED, same_size_batches, evaluate, format_table,
-                               frame_tiles, load_test_set)
+from .datasets import PAPER_T3, PAPER_T6, PAPER_TAU, TEST_SEED, load_test_set
+from .scoring import evaluate, format_table, same_size_batches
 from .method import MethodSettings, group_objects, predict
-from .ioi import cell_tile, ioi
-from .model import SHIPPED, load_network, sound_map
+from .geometry import cell_tile, frame_tiles
+from .ioi import ioi
+from .model import load_network, sound_map
+from .course import SHIPPED
 from .samples import SceneDataset
 from .train import parse_overrides, resolve_config, train
 
@@ -33,7 +35,7 @@ class Row:
     label: str  # the row's name, as in the paper
     preset: str  # a `train.PRESETS` key
     overrides: dict = field(default_factory=dict)  # `TrainConfig` fields that differ from the preset
-    test_sets: list = field(default_factory=list)  # `evaluate.DATASETS` keys
+    test_sets: list = field(default_factory=list)  # `datasets.DATASETS` keys
     # (τ1, τ2) cells, all scored from one pass; None: the model's own (the paper's 0.7, 0.6 at GPU scale)
     taus: list = None
 
@@ -217,7 +219,7 @@ def mixture_peaks(
     net, # a `NoSSLNet` (run in eval mode; its mode is restored)
     size:int, # tile side in pixels: the checkpoint's `config["frame_size"]`, the grid it was trained on
     n:int=48, # generated trios
-    seed:int=SAMPLES_SEED, # seed of the scenes
+    seed:int=TEST_SEED, # seed of the scenes
 )->dict: # "solo" and "mixed": the peak cosine of every tile (3n values each)
     """Each tile's highest cosine in $S_v$ for generated trios, heard
     with its own recording alone and with the three mixed."""
@@ -244,7 +246,7 @@ def seed_cosines(
     net, # a `NoSSLNet`
     size:int, # tile side in pixels: the checkpoint's `config["frame_size"]`, the grid it was trained on
     n:int=96, # generated 1–3-source scenes
-    seed:int=SAMPLES_SEED, # seed of the scenes
+    seed:int=TEST_SEED, # seed of the scenes
     settings:MethodSettings=None, # the method's settings (the checkpoint's: `MethodSettings.from_config`)
 )->dict: # "same" and "other": cosines of seed pairs on one tile and on two tiles
     """Cosines between the IOI seeds of each scene: pairs on the same
@@ -267,7 +269,7 @@ def oracle_counts(
     net, # a `NoSSLNet` (run in eval mode; its mode is restored)
     size:int, # tile side in pixels: the checkpoint's `config["frame_size"]`, the grid it was trained on
     n:int=96, # generated scenes of each size (single, duet, trio)
-    seed:int=SAMPLES_SEED, # seed of the scenes
+    seed:int=TEST_SEED, # seed of the scenes
     settings:MethodSettings=None, # the method's settings (the checkpoint's: `MethodSettings.from_config`)
 )->dict: # {"trained" | "oracle": {sources: counting accuracy in %}}
     """Counting with the trained audio, and with an oracle audio: the
@@ -298,7 +300,7 @@ def main(
     cpu_scale:bool=False, # the samples preset on the bundled samples (the default scale)
     data_root:str=None, # the real data set's folder (GPU scale)
     root:str="runs/reproduce", # where runs and results go
-    n:int=None, # scenes per test set (default: all of a real set, 200 generated)
+    n:AtLeast1=None, # scenes per test set (default: all of a real set, 200 generated)
     retrain:bool=False, # train even when a model exists
     list:bool=False, # print the commands, run nothing
     **overrides, # `TrainConfig` fields for the training runs (`epochs=8`)

@@ -4,8 +4,7 @@
 
 # %% auto #0
 __all__ = ['SAMPLES_DIR', 'SOURCES', 'Assets', 'load_assets', 'template_accuracy', 'scaled_backgrounds', 'make_tile', 'restyle',
-           'augment_picture', 'random_background', 'augment_sound', 'SceneDataset', 'median_iou_ceiling', 'iou_ceiling',
-           'write_music', 'write_vggsound', 'mux_video', 'write_video']
+           'augment_picture', 'random_background', 'augment_sound', 'SceneDataset', 'write_music', 'write_vggsound']
 
 # %% ../nbs/02_samples.ipynb #imports
 import csv, functools, json, math, os
@@ -23,8 +22,7 @@ from torchvision.transforms import InterpolationMode
 from torchvision.transforms.v2.functional import adjust_hue, gaussian_blur, rgb_to_grayscale, rotate
 
 import nossl_nb
-from .data import (FRAME_SIZE, SR, LogSpectrogram, boxes_to_mask,
-                           denormalize, load_audio, mix, normalize)
+from .data import FRAME_SIZE, SR, LogSpectrogram, denormalize, load_audio, mix, normalize
 
 # %% ../nbs/02_samples.ipynb #assets
 SAMPLES_DIR = Path(os.environ.get("NOSSL_SAMPLES", Path(nossl_nb.__file__).resolve().parents[1]/"data_samples"))
@@ -290,31 +288,6 @@ def __getitem__(self:SceneDataset,
         tiles.append(make_tile(self.assets, self.backgrounds, c, distractor, self.size, g, self.area, self.augment))
     return {**mix(tiles, self.how), "id": f"scene{self.seed}_{i:06d}"}
 
-# %% ../nbs/02_samples.ipynb #ceiling
-def median_iou_ceiling(gt, # H×W ground-truth mask of one source's tile
-                      ) -> float: # best IoU of any map binarised at its median
-    "The binarised map covers half the tile: IoU ≤ min(f, ½) / max(f, ½) for a box covering f of it."
-    f = float(gt.float().mean())
-    return min(f, 0.5) / max(f, 0.5)
-
-def iou_ceiling(dataset, # samples with square tiles side by side (or stacked), one source per tile
-                n=None, # how many samples to look at (default: all)
-               ) -> torch.Tensor: # one ceiling per source
-    "`median_iou_ceiling` of every source, on its own tile (side = the frame's shorter side)."
-    out = []
-    for i in range(len(dataset) if n is None else n):
-        s = dataset[i]
-        H, W = s["frame"].shape[-2:]
-        side, along_x = min(H, W), W >= H
-        for boxes in s["boxes"]:
-            centre = float((boxes[:, 0] + boxes[:, 2]).mean() / 2 if along_x
-                           else (boxes[:, 1] + boxes[:, 3]).mean() / 2)
-            offset = side * int(centre // side)
-            shift = [offset, 0, offset, 0] if along_x else [0, offset, 0, offset]
-            local = boxes - torch.tensor(shift, dtype=torch.float32)
-            out.append(median_iou_ceiling(boxes_to_mask(local, side, side)))
-    return torch.tensor(out)
-
 # %% ../nbs/02_samples.ipynb #write
 def _save(sample, root, frame_id, audio_id, audio_ext):
     "Write a sample's frame (JPEG) and audio; return its boxes normalised to the frame."
@@ -383,79 +356,3 @@ def write_vggsound(root, # folder to create: frames/, audio/, vggss.json, the mi
                     if len(rows) == k: break
                 csv.writer(f).writerow([x for r in rows for x in (r["file"], r["class"])])
     return root
-
-# %% ../nbs/02_samples.ipynb #video
-import itertools
-from fractions import Fraction
-
-import av
-
-def _encode_sound(out, stream, samples, start, stop):
-    "Encode `samples[start:stop]` in frames of 1024 samples; return where it stopped."
-    stop = min(stop, len(samples))
-    for a in range(start, stop, 1024):
-        frame = av.AudioFrame.from_ndarray(samples[None, a:min(stop, a + 1024)], format="fltp", layout="mono")
-        frame.sample_rate, frame.pts = SR, a
-        out.mux(stream.encode(frame))
-    return max(start, stop)
-
-# %% ../nbs/02_samples.ipynb #smp-mux
-def mux_video(
-    path, # the file to write (.mp4, .mkv or .mov)
-    frames, # iterable of H×W×3 uint8 RGB frames, all of one size
-    fps:float, # frames per second (29.97 is taken as 30000/1001)
-    sound:torch.Tensor=None, # N samples at 16 kHz, mono: the audio track (None: a silent video)
-    crf:int=20, # H.264 quality: lower is larger and closer to the frames
-) -> Path:
-    "Encode frames (H.264, odd sides padded to even) and a sound (AAC) into one video file with PyAV."
-    path, frames = Path(path), iter(frames)
-    first = next(frames, None)
-    if first is None: raise ValueError(f"{path}: no frames to write")
-    H, W = first.shape[:2]
-    samples = None if sound is None else sound.reshape(-1).float().clamp(-1, 1).numpy()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with av.open(str(path), "w") as out:
-        h264 = "libx264" in av.codecs_available
-        video = out.add_stream("libx264" if h264 else "mpeg4", rate=Fraction(fps).limit_denominator(1001),
-                               options={"crf": str(crf), "preset": "veryfast"} if h264 else {})
-        video.width, video.height, video.pix_fmt = W + W % 2, H + H % 2, "yuv420p"  # 4:2:0 colour needs even sides
-        audio = None if samples is None else out.add_stream("aac", rate=SR, layout="mono")
-        written = 0  # sound samples encoded so far
-        for i, rgb in enumerate(itertools.chain([first], frames)):
-            rgb = np.pad(rgb, ((0, H % 2), (0, W % 2), (0, 0)), mode="edge")
-            out.mux(video.encode(av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format="rgb24")))
-            # in step with the picture
-            if audio is not None: written = _encode_sound(out, audio, samples, written, round((i + 1) / fps * SR))
-        out.mux(video.encode())
-        if audio is not None:
-            _encode_sound(out, audio, samples, written, len(samples))
-            out.mux(audio.encode())
-    return path
-
-# %% ../nbs/02_samples.ipynb #d52b8c69
-def write_video(
-    scenes, # a sample, or a list of samples of one frame size, played one after another
-    path, # the video file to write (.mp4, .mkv or .mov)
-    fps:float=12, # frames per second
-    drift:int=3, # the camera sways by up to this many pixels
-    sound:bool=True, # write the audio track (False: a video without one)
-) -> Path:
-    """Generated scenes as a real video file: each frame for as long as
-    its sound lasts, swaying a little, with the mixed sound."""
-    scenes = [scenes] if isinstance(scenes, dict) else list(scenes)
-    if len({tuple(s["frame"].shape) for s in scenes}) > 1:
-        raise ValueError("the scenes of one video must have one frame size")
-    # an official mix keeps S×N sources
-    sounds = [s["audio"] if s["audio"].ndim == 1 else s["audio"].sum(0) for s in scenes]
-    ends = np.cumsum([len(x) for x in sounds]) / SR  # when each scene ends, seconds
-    H, W = scenes[0]["frame"].shape[-2:]
-    padded = [(F.pad(denormalize(s["frame"]).permute(2, 0, 1)[None], (drift,) * 4, mode="replicate")[0] * 255)
-              .round().byte().permute(1, 2, 0).numpy() for s in scenes]  # (H+2d)×(W+2d)×3 uint8 each
-    def frames():
-        for i in range(round(ends[-1] * fps)):
-            t = i / fps
-            rgb = padded[min(int(np.searchsorted(ends, t, side="right")), len(scenes) - 1)]
-            dx, dy = (round(drift * math.sin(2 * math.pi * t / p)) for p in (3.0, 2.2))
-            yield rgb[drift + dy:drift + dy + H, drift + dx:drift + dx + W]
-    sound_track = torch.cat(sounds)
-    return mux_video(path, frames(), fps, sound_track / sound_track.abs().max().clamp(min=1) if sound else None)

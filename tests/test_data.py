@@ -221,7 +221,7 @@ def test_music_duet_second_box_out_of_range(tmp_path, layouts):
 
 
 def test_video_without_audio_through_load_audio(tmp_path):
-    from nossl_nb.samples import write_video
+    from nossl_nb.media import write_video
     clip = write_video(SceneDataset(1, "single", frame_size=64, seed=3)[0], tmp_path/"silent.mp4", sound=False)
     with pytest.raises(DataError) as e: load_audio(clip)
     one_line(e, "silent.mp4", "no audio stream", "clip with sound")

@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 import torch
 
-from nossl_nb.evaluate import DATASETS, PAPER, evaluate, main
+from nossl_nb.datasets import DATASETS, PAPER
+from nossl_nb.evaluate import main
+from nossl_nb.scoring import evaluate
 from nossl_nb.model import NoSSLNet
 from nossl_nb.samples import SceneDataset, write_music, write_vggsound
 

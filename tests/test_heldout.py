@@ -2,9 +2,10 @@
 import hashlib
 from pathlib import Path
 
-from nossl_nb.evaluate import evaluate
+from nossl_nb.scoring import evaluate
 from nossl_nb.method import MethodSettings
-from nossl_nb.model import SHIPPED, load_network
+from nossl_nb.model import load_network
+from nossl_nb.course import SHIPPED
 from nossl_nb.samples import SAMPLES_DIR, SceneDataset, load_assets
 
 ROOT = Path(__file__).resolve().parents[1]

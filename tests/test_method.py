@@ -8,7 +8,8 @@ import torch
 from nossl_nb.avc import avc_loss
 from nossl_nb.clustering import group_batch, group_seeds, n_objects
 from nossl_nb.ioi import ioi, ioi_reference
-from nossl_nb.model import NoSSLNet, sound_map, toy_batch
+from nossl_nb.model import NoSSLNet, sound_map
+from nossl_nb.course import toy_batch
 from nossl_nb.method import method_losses
 from nossl_nb.osc import osc_loss, osc_reference
 

@@ -19,7 +19,8 @@ from nossl_nb.cli import command_line
 from nossl_nb.data import METADATA, SR, _vggss_boxes, clip_list, load_audio, load_frame, music, vggss, vggsound_mix
 from nossl_nb.evaluate import main as evaluate_main
 from nossl_nb.model import NoSSLNet
-from nossl_nb.prepare import check_folder, listed_scenes, prepare, summary, write_download
+from nossl_nb.prepare import check_folder, listed_scenes, prepare, summary
+from nossl_nb.course import write_download
 from nossl_nb.prepare import main as prepare_main
 
 ROOT = Path(__file__).resolve().parents[1]

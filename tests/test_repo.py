@@ -94,10 +94,11 @@ def _shipped():
 
 
 def test_shipped_model_counts_the_notebooks_duet_and_trio():
-    "The generated duet and trio that the course follows (`model.DEMO_INDEX` of seed 31): 2 and 3 objects found."
+    "The generated duet and trio that the course follows (`course.DEMO_INDEX` of `DEMO_SEED`): 2 and 3 objects found."
     from nossl_nb.data import LogSpectrogram, collate
     from nossl_nb.method import MethodSettings, predict
-    from nossl_nb.model import DEMO_INDEX, DEMO_SEED
+    from nossl_nb.course import DEMO_INDEX
+    from nossl_nb.datasets import DEMO_SEED
     from nossl_nb.samples import SceneDataset
     net, ck = _shipped()
     cfg = ck["config"]
@@ -131,6 +132,45 @@ def test_the_method_defaults_live_in_one_place():
     offenders = [f"{p.name}: {m.group(0)}" for p in (ROOT / "nossl_nb").glob("*.py")
                  for m in pattern.finditer(p.read_text())]
     assert not offenders, offenders
+
+
+LAYERS = [  # bottom to top: a module imports only from its own layer or the ones below (00_index draws them)
+    {"install", "cli", "data", "geometry", "media", "samples", "plots"},  # data, tiles, files, the shared look
+    {"model", "avc", "ioi", "clustering", "osc", "method", "metrics"},  # the network, the method, the protocol
+    {"datasets", "scoring", "course"},  # what the commands share, and the course's fixtures
+    {"train", "evaluate", "reproduce", "localize", "prepare"},  # the commands
+]
+
+
+def package_imports():
+    "Module → the package modules it imports (at the top or inside a function), read from the source."
+    import ast
+    out = {}
+    for p in (ROOT / "nossl_nb").glob("*.py"):
+        if p.stem.startswith("_"): continue
+        found = set()
+        for node in ast.walk(ast.parse(p.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                name = node.module.removeprefix("nossl_nb.") if node.level == 0 else node.module
+                if node.level or node.module.startswith("nossl_nb."): found.add(name.split(".")[0])
+        out[p.stem] = found
+    return out
+
+
+def test_each_module_imports_only_from_its_layer_or_below():
+    "The architecture of 00_index: every module in one layer, and no import that runs up."
+    imports, layer = package_imports(), {m: i for i, mods in enumerate(LAYERS) for m in mods}
+    assert set(imports) == set(layer), set(imports) ^ set(layer)
+    upward = [f"{m} -> {t}" for m, ts in imports.items() for t in ts if layer[t] > layer[m]]
+    assert not upward, upward
+
+
+def test_the_commands_share_the_registry_not_each_other():
+    """No command reads datasets, seeds, paper numbers, tiles or figures from `evaluate`; the network (`model`) and
+    the commands that only read files (`localize`, `prepare`) do not import the scene generator."""
+    imports = package_imports()
+    assert [m for m in ("prepare", "train", "reproduce", "localize", "model") if "evaluate" in imports[m]] == []
+    assert [m for m in ("model", "localize", "prepare") if "samples" in imports[m]] == []
 
 
 def test_the_method_modules_need_no_plotting():

@@ -131,7 +131,8 @@ def test_help_lists_every_field_with_its_meaning():
     r = subprocess.run([sys.executable, "-m", "nossl_nb.train", "--help"], capture_output=True, text=True, timeout=300)
     text = " ".join(r.stdout.split())
     assert r.returncode == 0 and all(f"--{f.name.replace('_', '-')} " in text for f in fields(TrainConfig))
-    assert "--tau1 FLOAT §3.4 background threshold (default: 0.7; the samples preset: 0.5)" in text
+    assert ("--tau1 FLOAT §3.4 background threshold (default: 0.7; at least -1 and at most 1; the samples preset: 0.5)"
+            in text)
 
 
 def test_a_killed_checkpoint_write_leaves_the_old_file(tmp_path, monkeypatch):
