@@ -21,7 +21,7 @@ from nossl_nb.method import MethodSettings
 from nossl_nb.model import load_network
 from nossl_nb.course import SHIPPED
 from nossl_nb.samples import SAMPLES_DIR, SceneDataset, load_assets
-from generalisation import combine
+from generalization import combine
 
 SETS = {"single": 256, "duet": 150, "trio": 150, "mixed": 150}  # scenes of each kind
 SEED = VALIDATION_SEED

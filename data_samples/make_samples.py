@@ -338,7 +338,7 @@ def make_heldout(out=HELDOUT):
     for d in ("audio", "pictures", "backgrounds"): shutil.rmtree(out / d, ignore_errors=True)
     rng = np.random.default_rng(1)  # training's assets come from seed 0
     make_sounds(rng, out, HELDOUT_SOUNDFONT, HELDOUT_KINDS); make_heldout_pictures(out)
-    (out / "backgrounds").mkdir()  # load_assets wants some; benchmarks/generalisation.py uses them in one row only
+    (out / "backgrounds").mkdir()  # load_assets wants some; benchmarks/generalization.py uses them in one row only
     for k in range(3): texture(rng, k).save(out / "backgrounds" / f"texture_{k}.jpg", quality=85)
 
 

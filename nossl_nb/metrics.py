@@ -63,7 +63,7 @@ def _resize(
     return F.interpolate(torch.from_numpy(m)[None, None], size=(H, W), mode=mode, **kw)[0, 0].numpy()
 
 # %% ../nbs/09_metrics.ipynb #a0000017
-def _normalise_tiles(
+def _normalize_tiles(
     m, # H×W map at frame size
     tiles=1, # grid of source tiles as (rows, cols), or n for n tiles side by side
 )->np.ndarray: # H×W map, each tile min-max normalised to [0, 1]
@@ -84,7 +84,7 @@ def prepare_map(
     mode:str="bilinear", # interpolation used to reach the frame size
 )->np.ndarray: # H×W map in [0, 1], min-max normalised per tile
     "Resize `m` to the frame and min-max normalise each tile to [0, 1]; a constant tile becomes 0."
-    return _normalise_tiles(_resize(m, H, W, mode), tiles)
+    return _normalize_tiles(_resize(m, H, W, mode), tiles)
 
 # %% ../nbs/09_metrics.ipynb #a0000025
 def binarize(
@@ -231,7 +231,7 @@ def single_source_metrics(
         if m is None or G is None:
             raise ValueError(f"{len(maps)} maps but {'more' if m is None else 'fewer'} ground truths")
         r = _resize(m, *G.shape, mode)
-        p = _normalise_tiles(r)
+        p = _normalize_tiles(r)
         P = binarize(p)
         empty = G.sum() == 0
         ious.append(_ciou(P, G))
@@ -309,7 +309,7 @@ def _piap(
     if raw and gt_union.sum() == 0: warnings.warn("a scene with no ground-truth pixel: PIAP scored as 0")
     if not raw or gt_union.sum() == 0: return 0.0, 0.0
     stack = np.stack(raw)  # K×H×W
-    p = _normalise_tiles(stack.sum(0) if union == "sum" else stack.max(0), tiles)
+    p = _normalize_tiles(stack.sum(0) if union == "sum" else stack.max(0), tiles)
     P = np.zeros_like(p)
     for r in tile_slices(*gt_union.shape, tiles): P[r] = binarize(p[r])  # each tile at its own median
     return _ap(P.ravel(), gt_union.ravel()), _ap(p.ravel(), gt_union.ravel())
@@ -323,7 +323,7 @@ def _scene_scores(scene, tiles, union, greedy, mode) -> tuple:
         warnings.warn("a scene without sources: its objects score 0 and PIAP is 0")
         return [0.0] * K, [0.0] * K, [0.0] * K, 0.0, 0.0, K == 0
     raw = [_resize(m, *G[0].shape, mode) for m in maps]  # K × H×W, before normalisation
-    P = [_normalise_tiles(r, tiles) for r in raw]
+    P = [_normalize_tiles(r, tiles) for r in raw]
     match, iou = _match_prepared(P, G, tiles, greedy)
     pairs = [(k, i) for k, i in enumerate(match) if i >= 0]
     zeros = [0.0] * (max(K, S) - len(pairs))

@@ -25,14 +25,14 @@ def _norm(x, dim): return x.norm(dim=dim).clamp_min(1e-12)  # as F.normalize: ze
 def sound_map_all(
     F_v:torch.Tensor, # B×c×h×w visual features
     l_a:torch.Tensor, # B×c audio features
-    normalise:bool=False, # divide by the sum over cells, as Eq. 1 writes it
+    normalize:bool=False, # divide by the sum over cells, as Eq. 1 writes it
 ):
     "Cosine of every image cell with every audio: `S_all[n, m]` = $S_v^{n\\to m}$, B×B×h×w."
     (B, _, h, w), X = F_v.shape, F_v.flatten(2)  # X: B×c×hw
     # one broadcast matmul (each image's cells with every audio); the B×B×hw products are divided by the image
     # norms rather than normalising the (larger) B×c×hw features: 2/3 of the einsum's time, forward and backward
     S_all = ((l_a / _norm(l_a, 1)[:, None]) @ X / _norm(X, 1)[:, None]).view(B, l_a.shape[0], h, w)
-    if normalise: S_all = S_all / S_all.sum((-2, -1), keepdim=True)
+    if normalize: S_all = S_all / S_all.sum((-2, -1), keepdim=True)
     return S_all
 
 def sound_map(

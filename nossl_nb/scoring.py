@@ -99,7 +99,7 @@ def same_size_batches(
         if len(same) == batch_size: yield collate(pending.pop(tuple(s["frame"].shape)))
     for same in pending.values(): yield collate(same)
 
-def _summarise(caught):
+def _summarize(caught):
     "One warning that counts the scoring warnings by kind."
     if not caught: return
     kinds = Counter(re.sub(r"\d+", "N", str(w.message)) for w in caught)
@@ -248,7 +248,7 @@ def evaluate(
         warnings.simplefilter("always")
         grid, reference = score_grid(scenes, objects, taus, kind), reference_rows(scenes, kind)
         ceilings = _ceilings(scenes)
-    _summarise(caught)
+    _summarize(caught)
     common = Counter(counts).most_common(1)
     return {"kind": kind, "n_scenes": len(scenes), **_listing(dataset, len(scenes), num_workers),
             "metrics": grid[0]["metrics"], "grid": grid, "reference": reference,

@@ -1,6 +1,6 @@
 """How the shipped model does on pictures and sounds that training never saw (`data_samples/heldout/`).
 
-    python benchmarks/generalisation.py [--n 128] [--tau1 0.4 0.5]
+    python benchmarks/generalization.py [--n 128] [--tau1 0.4 0.5]
 
 Scores the shipped checkpoint, at its own τ and method settings, on the standard generated test scenes
 (seed `datasets.TEST_SEED`) and on the same scenes built from other assets: held-out sounds and pictures,
