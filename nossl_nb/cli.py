@@ -4,10 +4,10 @@
 
 # %% auto #0
 __all__ = ['Cosine', 'Positive', 'NonNegative', 'Decay', 'AtLeast0', 'AtLeast1', 'fail', 'option_help', 'Range', 'check_values',
-           'command_line', 'keep_freed_memory', 'run_command']
+           'command_line', 'given_options', 'keep_freed_memory', 'run_command']
 
 # %% ../nbs/16_cli.ipynb #67e6f975
-import argparse, ctypes, inspect, platform, sys, typing
+import argparse, ctypes, dataclasses, importlib, inspect, platform, sys, typing
 from typing import Annotated, NamedTuple
 
 from fastcore.docments import docments
@@ -93,6 +93,13 @@ def _value_kind(anno, default):
     if anno is not inspect.Parameter.empty: return anno, None, None
     return (str if default in (None, inspect.Parameter.empty) else type(default)), None, None
 
+def _documented(func):
+    "`func`, or for a dataclass of a module run as `python -m` the same class from the module imported by name."
+    spec = getattr(sys.modules.get("__main__"), "__spec__", None)
+    if getattr(func, "__module__", None) != "__main__" or not dataclasses.is_dataclass(func) or spec is None:
+        return func
+    return getattr(importlib.import_module(spec.name), func.__qualname__, func)  # docments reads its comments
+
 def command_line(
     func, # a function (or a keyword-only dataclass) with docments, one parameter per line
     prog:str, # the command, as `--help` shows it
@@ -104,7 +111,7 @@ def command_line(
 ) -> argparse.ArgumentParser:
     "An `argparse` parser from `func`'s signature: parameters before `*` are arguments, those after it `--options`."
     p = argparse.ArgumentParser(prog=prog, description=description or inspect.getdoc(func), allow_abbrev=False)
-    docs, more = docments(func), more or {}
+    docs, more = docments(_documented(func)), more or {}
     for name, prm in inspect.signature(func).parameters.items():
         if prm.kind is prm.VAR_KEYWORD or name in skip: continue
         kind, nargs, choices = _value_kind(prm.annotation, prm.default)
@@ -116,7 +123,7 @@ def command_line(
                            **kw)
             continue
         flag, kw["dest"] = "--" + name.replace("_", "-"), name
-        if given_only:  # text, as typed: the caller parses it (and a preset's value stays unless given)
+        if given_only:  # text, as typed: `given_options` types it (and a preset's value stays unless given)
             p.add_argument(flag, default=argparse.SUPPRESS, metavar=kind.__name__.upper(),
                            **(dict(nargs="?", const="true") if kind is bool else {}), **kw)
         elif kind is bool:
@@ -124,6 +131,42 @@ def command_line(
         else: p.add_argument(flag, type=kind, nargs=nargs, choices=choices, default=default, required=required,
                              metavar=kind.__name__.upper(), **kw)
     return p
+
+# %% ../nbs/16_cli.ipynb #given-code
+_ARTICLE = {int: "an int", float: "a float"}
+
+def _typed(text, kind, flag):
+    "An option's text as its type: `none` is None, a switch takes true/false, yes/no or 1/0."
+    if text.lower() == "none": return None
+    if kind is bool:
+        if text.lower() in ("1", "true", "yes"): return True
+        if text.lower() in ("0", "false", "no"): return False
+        raise ValueError(f"{flag} takes true or false, got {text!r}")
+    try: return kind(text)
+    except ValueError: raise ValueError(f"{flag} takes {_ARTICLE.get(kind, kind.__name__)}, got {text!r}") from None
+
+def _dashed(arg:str) -> str:
+    "`--data_root=a_b` → `--data-root=a_b`: an option's name with dashes, its value as typed."
+    name, eq, value = arg.partition("=")
+    return name.replace("_", "-") + eq + value if arg.startswith("--") else arg
+
+def given_options(
+    func, # a function or a keyword-only dataclass: its options and their types
+    argv:list=None, # the command line (default: `sys.argv[1:]`)
+    p:argparse.ArgumentParser=None, # `command_line(func, ..., given_only=True)` with the caller's options added
+) -> dict: # option → value: `func`'s typed, the caller's own as argparse gives them
+    """The options given on a command line, and only those, each as its type; an unknown option, a missing
+    value or a value of the wrong type is a `ValueError` of one line (`--help` prints every option and exits)."""
+    p = p or command_line(func, func.__name__, given_only=True)
+    p.exit_on_error = False  # a bad value raises: the caller says it in one line
+    try: given, extra = p.parse_known_args([_dashed(a) for a in (sys.argv[1:] if argv is None else argv)])
+    except argparse.ArgumentError as e: raise ValueError(str(e)) from None
+    if extra and not extra[0].startswith("--"):
+        raise ValueError(f"unexpected argument {extra[0]!r}: flags look like --name value")
+    if extra: raise ValueError(f"unknown option {extra[0].split('=')[0]}; --help lists every option")
+    prms = inspect.signature(func).parameters
+    return {k: _typed(v, _value_kind(prms[k].annotation, prms[k].default)[0], "--" + k.replace("_", "-"))
+            if k in prms and prms[k].kind is prms[k].KEYWORD_ONLY else v for k, v in vars(given).items()}
 
 # %% ../nbs/16_cli.ipynb #kfm-code
 def keep_freed_memory(

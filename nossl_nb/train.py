@@ -5,13 +5,13 @@
 # %% auto #0
 __all__ = ['LR_SCHEDULES', 'PRESETS', 'RESUMABLE', 'TrainConfig', 'resolve_config', 'config_parser', 'parse_overrides',
            'train_buckets', 'BucketBatchSampler', 'forward_batch', 'load_checkpoint', 'export_model', 'build_network',
-           'n_params', 'epoch_seed', 'lr_at', 'make_loader', 'log_step', 'train_one_epoch', 'final', 'check_run_folder',
-           'resume_run', 'end_epoch', 'wrap_network', 'train', 'finish_run', 'epoch_figures', 'cost_report',
-           'peak_memory', 'format_cost', 'main']
+           'n_params', 'untrained_checkpoint', 'epoch_seed', 'lr_at', 'make_loader', 'log_step', 'Run',
+           'train_one_epoch', 'final', 'check_run_folder', 'resume_run', 'end_epoch', 'wrap_network', 'train',
+           'finish_run', 'epoch_figures', 'cost_report', 'peak_memory', 'format_cost', 'main']
 
 # %% ../nbs/10_train.ipynb #de3c987a
-import argparse, importlib, itertools, json, math, os, sys, time
-from dataclasses import dataclass, asdict, fields
+import argparse, itertools, json, math, os, sys, time
+from dataclasses import dataclass, asdict, field, fields
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -24,7 +24,7 @@ from tqdm.auto import tqdm
 
 from .avc import AVC_FORMS, TEMPERATURE
 from .cli import (AtLeast0, AtLeast1, Cosine, Decay, NonNegative, Positive, Range, check_values, command_line,
-                          fail, keep_freed_memory, option_help)
+                          fail, given_options, keep_freed_memory, option_help)
 from .clustering import TAU1, TAU2, n_objects
 from .data import MIXES, LogSpectrogram, collate, clip_list, RandomMixtures
 from .datasets import DATASETS, PAPER_T6, SAMPLE_SOURCES, TRAIN_LISTS, load_test_set, train_seed
@@ -46,7 +46,7 @@ class TrainConfig:
     # data
     # samples-{single,duet,trio,mixed} (generated), music-{solo,duet}, vggsound-{single,duet} (a real training list)
     train_set: Literal[(*SAMPLE_SOURCES, *TRAIN_LISTS)] = "vggsound-duet"
-    eval_sets: str = "vggsound-duet"  # comma-separated evaluation sets (see `11_evaluate`); "" for none
+    eval_sets: str = "vggsound-duet"  # comma-separated test sets (`09a_datasets`); "" for none
     data_root: str = None  # folder of the real dataset (frames/, audio/, metadata)
     train_list: str = None  # training list in data_root (default per train_set)
     train_size: AtLeast0 = 0  # samples-*: generated scenes per epoch (0: the real list's length)
@@ -159,26 +159,13 @@ def resolve_config(
     return cfg
 
 # %% ../nbs/10_train.ipynb #d41ca7e4
-def _parse_value(text, default, name):
-    kind = type(default) if default is not None else str
-    if text.lower() == "none": return None
-    if kind is bool:
-        if text.lower() in ("1", "true", "yes"): return True
-        if text.lower() in ("0", "false", "no"): return False
-        raise ValueError(f"--{name} takes true or false, got {text!r}")
-    try: return kind(text)
-    except ValueError: raise ValueError(f"--{name} takes a {kind.__name__}, got {text!r}") from None
-
 def config_parser() -> argparse.ArgumentParser:
     """The command line's options: every `TrainConfig` field with its comment,
     its default and the samples preset's, `--preset` and `--show`."""
-    # the imported module: docments misses a dataclass in __main__
-    p = command_line(importlib.import_module("nossl_nb.train").TrainConfig,
-                     "python -m nossl_nb.train", "Train the method: the samples preset on a CPU in minutes, or the "
-                                                 "paper's experiments on a GPU.",
+    p = command_line(TrainConfig, "python -m nossl_nb.train", "Train the method: the samples preset on a CPU in "
+                                                              "minutes, or the paper's experiments on a GPU.",
                      given_only=True, skip=("preset",),
                      more={k: f"the samples preset: {v!r}" for k, v in PRESETS["samples"].items()})
-    p.exit_on_error = False  # a bad value raises: `parse_overrides` says it in one line
     p.add_argument("--preset", default=argparse.SUPPRESS, metavar="STR",
                    help=option_help("the experiment", "samples", choices=PRESETS))
     p.add_argument("--show", action="store_true", help="print the resolved config and exit")
@@ -187,16 +174,8 @@ def config_parser() -> argparse.ArgumentParser:
 def parse_overrides(
     argv:list, # e.g. ["--lambda-osc", "0", "--tau2=0.7"]; underscores work as dashes
 ) -> dict:
-    "Command-line flags → `TrainConfig` overrides, with clear errors for unknown fields or bad values."
-    argv = [a.split("=")[0].replace("_", "-") + a[len(a.split("=")[0]):] if a.startswith("--") else a for a in argv]
-    try: given, extra = config_parser().parse_known_args(argv)
-    except argparse.ArgumentError as e: raise ValueError(str(e)) from None
-    if extra and not extra[0].startswith("--"):
-        raise ValueError(f"unexpected argument {extra[0]!r}: flags look like --name value")
-    if extra: raise ValueError(f"unknown option {extra[0].split('=')[0]}; every TrainConfig field is an option (--help "
-                               "lists them)")
-    defaults = {f.name: f.default for f in fields(TrainConfig)}
-    return {k: _parse_value(v, defaults[k], k) for k, v in vars(given).items() if k in defaults}
+    "Command-line flags → `TrainConfig` overrides: only those given, typed; an unknown or bad one is a `ValueError`."
+    return {k: v for k, v in given_options(TrainConfig, argv, config_parser()).items() if k != "show"}
 
 # %% ../nbs/10_train.ipynb #80269cd0
 def train_buckets(
@@ -330,6 +309,20 @@ def build_network(
 
 def n_params(net): return sum(p.numel() for p in net.parameters())
 
+# %% ../nbs/10_train.ipynb #uc-code
+def untrained_checkpoint(
+    path, # where to write it
+    preset:str="samples", # the training preset whose network and settings it has
+    seed:int=0, # seed of the random weights
+)->Path:
+    """A checkpoint of an UNTRAINED network in the shipped format (fp16
+    weights, model_args, config): a stand-in to try the commands."""
+    torch.manual_seed(seed)
+    cfg = resolve_config(preset)
+    net = build_network(cfg, torch.device("cpu"))
+    export_model(path, net, cfg)
+    return Path(path)
+
 # %% ../nbs/10_train.ipynb #0e64a884
 def epoch_seed(
     cfg:TrainConfig, # the run's config (its `seed`)
@@ -377,45 +370,63 @@ def log_step(
     writer.add_scalar("train/objects_per_clip", s["objects"], step)
     writer.add_scalar("train/lr", lr, step)
 
+# %% ../nbs/10_train.ipynb #run-code
+@dataclass(kw_only=True)
+class Run:
+    "A training run's state: built once by `train`, handed whole to the functions of its loop."
+    cfg: TrainConfig  # the resolved config
+    device: torch.device  # where the steps run
+    rank: int = 0  # this process (torchrun)
+    world: int = 1  # processes in all (DDP above 1)
+    net: NoSSLNet  # the network: what is saved, drawn and evaluated
+    ddp_net: torch.nn.Module  # what a step calls: `net`, wrapped (DDP) and compiled when asked
+    opt: torch.optim.Optimizer  # Adam on the trainable weights
+    ema: AveragedModel = None  # the moving average of the weights (None: off)
+    frontend: torch.nn.Module  # waveforms → spectrograms, on `device`
+    out: Path  # the run folder
+    writer: object = None  # TensorBoard's `SummaryWriter` (rank 0), else None
+    verbose: bool = True  # progress bars and printed tables (rank 0, unless `train(quiet=True)`)
+    step: int = 0  # optimiser steps so far
+    history: list = field(default_factory=list)  # one stats dict per epoch
+    step_times: list = field(default_factory=list)  # seconds of each optimiser step
+
+    @property
+    def main(self) -> bool:
+        "Rank 0: the process that writes the checkpoints, draws the scenes and evaluates."
+        return self.rank == 0
+
 # %% ../nbs/10_train.ipynb #71c7acf5
 def train_one_epoch(
-    ddp_net, # what a step calls: the network, maybe wrapped (DDP) and compiled
-    frontend, # waveforms → spectrograms
-    opt, # the optimiser
+    run:Run, # the run: its network, optimiser, moving average and writer; its step count goes on
     loader:DataLoader, # `make_loader`
-    cfg:TrainConfig, # the run's config
-    device, # where the step runs
     epoch:int, # which epoch (the OSC switch)
-    step:int, # optimiser steps so far (TensorBoard's x axis, and the learning rate's schedule)
     total_steps:int, # optimiser steps in the whole run (`lr_at`)
-    writer=None, # a TensorBoard `SummaryWriter` (rank 0), or None
-    bar:bool=True, # show a progress bar
-    world:int=1, # processes in all (for the bar's clips a second)
-    ema:AveragedModel=None, # the moving average of the weights, updated after every step (None: off)
-) -> tuple: # (the epoch's mean loss, avc, osc and objects with its step count, the step count after it, seconds a step)
-    "One epoch of optimiser steps."
-    ddp_net.train(); sums, count, times = dict.fromkeys(("loss", "avc", "osc", "objects"), 0.), 0, []
+) -> dict: # the epoch's mean loss, avc, osc and objects, with its step count
+    "One epoch of optimiser steps: `run.step` counts them, `run.step_times` gets each one's seconds."
+    cfg, opt = run.cfg, run.opt
+    run.ddp_net.train(); sums, count = dict.fromkeys(("loss", "avc", "osc", "objects"), 0.), 0
     osc_on = epoch >= cfg.osc_start_epoch or cfg.lambda_avc == 0
     steps = min(len(loader), cfg.max_steps or len(loader))
     progress = tqdm(itertools.islice(loader, steps), desc=f"epoch {epoch + 1}/{cfg.epochs}", total=steps,
-                    disable=not bar)
+                    disable=not run.verbose)
     for batch in progress:
         t0 = time.perf_counter()
-        o = forward_batch(ddp_net, frontend, batch, cfg, device, osc_on=osc_on)
+        o = forward_batch(run.ddp_net, run.frontend, batch, cfg, run.device, osc_on=osc_on)
         terms = torch.stack([o["loss"], o["avc"], o["osc"], n_objects(o["labels"]).float().mean()]).detach()
         s = dict(zip(sums, terms.tolist()))  # the step's one host sync
         if not math.isfinite(s["loss"]):
-            raise FloatingPointError(f"the loss became {s['loss']} at step {step}; lower --lr")
-        for group in opt.param_groups: group["lr"] = lr_at(cfg, step, total_steps, epoch)
+            raise FloatingPointError(f"the loss became {s['loss']} at step {run.step}; lower --lr")
+        for group in opt.param_groups: group["lr"] = lr_at(cfg, run.step, total_steps, epoch)
         opt.zero_grad(set_to_none=True); o["loss"].backward(); opt.step()
-        if ema is not None: ema.update_parameters(ddp_net)  # the same tensors as `net`'s, wrapped or not
-        if device.type == "cuda": torch.cuda.synchronize()
-        times.append(time.perf_counter() - t0); step += 1; count += 1
+        if run.ema is not None: run.ema.update_parameters(run.ddp_net)  # the same tensors as `net`'s, wrapped or not
+        if run.device.type == "cuda": torch.cuda.synchronize()
+        run.step_times.append(time.perf_counter() - t0); run.step += 1; count += 1
         for k, v in s.items(): sums[k] += v
         progress.set_postfix(loss=f"{s['loss']:.3f}", avc=f"{s['avc']:.3f}", osc=f"{s['osc']:.3f}",
-                             objects=f"{s['objects']:.2f}", clips_s=f"{len(batch['id']) * world / times[-1]:.1f}")
-        if writer and step % cfg.log_every == 0: log_step(writer, s, step, opt.param_groups[0]["lr"])
-    return {k: v / max(count, 1) for k, v in sums.items()} | {"epoch": epoch, "steps": count}, step, times
+                             objects=f"{s['objects']:.2f}",
+                             clips_s=f"{len(batch['id']) * run.world / run.step_times[-1]:.1f}")
+        if run.writer and run.step % cfg.log_every == 0: log_step(run.writer, s, run.step, opt.param_groups[0]["lr"])
+    return {k: v / max(count, 1) for k, v in sums.items()} | {"epoch": epoch, "steps": count}
 
 # %% ../nbs/10_train.ipynb #a649a201
 def final(
@@ -437,44 +448,33 @@ def check_run_folder(
                           "once finished), or --overwrite to replace it")
 
 def resume_run(
-    cfg:TrainConfig, # the run's config (`cfg.resume`, `cfg.out_dir`)
-    net, # the network, loaded in place
-    opt, # its optimiser, loaded in place
-    ema=None, # its moving average, loaded in place
-    say:bool=True, # print where it resumed
-)->tuple: # (first epoch, step, history)
+    run:Run, # a run just built: its network, optimiser and moving average are loaded in place, its step and history set
+)->int: # the first epoch to train
     "Continue from `out_dir/last.pt` when `cfg.resume` and it exists; else start at epoch 0."
-    last = Path(cfg.out_dir) / "last.pt"
-    if not (cfg.resume and last.exists()): return 0, 0, []
-    ck = load_checkpoint(last, cfg)
-    net.load_state_dict(ck["model"]); opt.load_state_dict(ck["optimizer"])
-    if ema is not None: ema.load_state_dict(ck["ema"])
-    if say: print(f"resumed from {last} after epoch {ck['epoch']}")
-    return ck["epoch"] + 1, ck["step"], ck["history"]
+    last = run.out / "last.pt"
+    if not (run.cfg.resume and last.exists()): return 0
+    ck = load_checkpoint(last, run.cfg)
+    run.net.load_state_dict(ck["model"]); run.opt.load_state_dict(ck["optimizer"])
+    if run.ema is not None: run.ema.load_state_dict(ck["ema"])
+    if run.verbose: print(f"resumed from {last} after epoch {ck['epoch']}")
+    run.step, run.history = ck["step"], ck["history"]
+    return ck["epoch"] + 1
 
 # %% ../nbs/10_train.ipynb #76d8c5c1
 def end_epoch(
-    writer, # the run's TensorBoard `SummaryWriter`
-    cfg:TrainConfig, # the run's config
-    net, # the network (not its DDP wrapper)
-    opt, # its optimiser
-    ema, # its moving average, or None
+    run:Run, # the run (rank 0), this epoch's stats last in its history
     epoch:int, # the epoch just ended
-    step:int, # optimiser steps so far
-    history:list, # one stats dict per epoch, this one last
-    frontend, # waveforms → spectrograms
     shown:dict, # the batch of scenes drawn after every epoch
-    device, # where the network runs
 ):
     """Rank 0 after each epoch: the epoch's means to TensorBoard, `last.pt` (what `resume_run`
     reads), and the figures of the scenes shown."""
-    for k in ("loss", "avc", "osc", "objects"): writer.add_scalar(f"epoch/{k}", history[-1][k], epoch)
-    out = Path(cfg.out_dir)
-    save_checkpoint(out / "last.pt", model=net.state_dict(), model_args=net.args, config=asdict(cfg),
-                    optimizer=opt.state_dict(), epoch=epoch, step=step, history=history,
+    for k in ("loss", "avc", "osc", "objects"): run.writer.add_scalar(f"epoch/{k}", run.history[-1][k], epoch)
+    net, ema = run.net, run.ema
+    save_checkpoint(run.out / "last.pt", model=net.state_dict(), model_args=net.args, config=asdict(run.cfg),
+                    optimizer=run.opt.state_dict(), epoch=epoch, step=run.step, history=run.history,
                     **({"ema": ema.state_dict()} if ema is not None else {}))
-    for j, fig in enumerate(epoch_figures(final(net, ema), frontend, shown, cfg, device, out / "figures", epoch)):
-        writer.add_figure(f"scenes/{j}", fig, epoch)
+    figures = epoch_figures(final(net, ema), run.frontend, shown, run.cfg, run.device, run.out / "figures", epoch)
+    for j, fig in enumerate(figures): run.writer.add_figure(f"scenes/{j}", fig, epoch)
 
 # %% ../nbs/10_train.ipynb #wrap-net
 def wrap_network(
@@ -500,63 +500,53 @@ def train(
     "Train as `cfg` says; returns the run's summary (losses, checkpoint path, cost, evaluation)."
     check_run_folder(cfg)  # before any work
     device, rank, world = _setup(cfg)
-    main = rank == 0
     out = Path(cfg.out_dir); out.mkdir(parents=True, exist_ok=True)
-    if main and not quiet: print("config:", json.dumps(asdict(cfg), indent=1))
+    if rank == 0 and not quiet: print("config:", json.dumps(asdict(cfg), indent=1))
     assets = load_assets() if cfg.train_set in SAMPLE_SOURCES else None
     buckets = train_buckets(cfg, 0, assets)  # fails early, with what to do, when the data is missing
     torch.manual_seed(cfg.seed)  # the same initial weights on every rank
     net = build_network(cfg, device)
     frontend = LogSpectrogram().to(device)
     ddp_net, opt, ema = wrap_network(net, cfg, device, world)
-    start, step, history = resume_run(cfg, net, opt, ema, say=main and not quiet)
+    run = Run(cfg=cfg, device=device, rank=rank, world=world, net=net, ddp_net=ddp_net, opt=opt, ema=ema,
+              frontend=frontend, out=out, verbose=rank == 0 and not quiet)
+    start = resume_run(run)
     if device.type == "cuda": torch.cuda.reset_peak_memory_stats(device)
-    writer = None
-    if main:
+    if run.main:
         from torch.utils.tensorboard import SummaryWriter
-        writer = SummaryWriter(out / "tb")
-    step_times = []
+        run.writer = SummaryWriter(out / "tb")
     shown = collate([buckets[0][i] for i in range(min(4, len(buckets[0])))])  # the same scenes drawn after every epoch
     for epoch in range(start, cfg.epochs):
         torch.manual_seed(epoch_seed(cfg, epoch, rank))
         if assets is not None: buckets = train_buckets(cfg, epoch, assets)  # fresh generated scenes every epoch
         loader = make_loader(cfg, buckets, epoch, rank, world, device)
         total_steps = cfg.epochs * min(len(loader), cfg.max_steps or len(loader))  # every epoch has as many
-        stats, step, times = train_one_epoch(ddp_net, frontend, opt, loader, cfg, device, epoch, step, total_steps,
-                                             writer, bar=main and not quiet, world=world, ema=ema)
-        history.append(stats); step_times += times
-        if main: end_epoch(writer, cfg, net, opt, ema, epoch, step, history, frontend, shown, device)
-    summary = {"out_dir": str(out), "history": history, "checkpoint": str(out / "last.pt"), "eval": {}}
-    if main: summary |= finish_run(final(net, ema), frontend, cfg, device, out, history, step_times, quiet)
-    if writer: writer.close()
+        run.history.append(train_one_epoch(run, loader, epoch, total_steps))
+        if run.main: end_epoch(run, epoch, shown)
+    summary = {"out_dir": str(out), "history": run.history, "checkpoint": str(out / "last.pt"), "eval": {}}
+    if run.main: summary |= finish_run(run)
+    if run.writer: run.writer.close()
     if world > 1: dist.barrier()
     return summary
 
 # %% ../nbs/10_train.ipynb #23d81f5c
 def finish_run(
-    net, # the trained network
-    frontend, # waveforms → spectrograms
-    cfg:TrainConfig, # the run's config
-    device, # where to evaluate
-    out:Path, # the run folder
-    history:list, # one stats dict per epoch
-    step_times:list, # seconds per optimiser step
-    quiet:bool=False, # no tables printed, no progress bars
+    run:Run, # the run (rank 0), after its last epoch
 ) -> dict:
     "Rank 0 after the last epoch: the evaluation tables, the cost report and `model.pt`; their part of the summary."
-    res = {"eval": {}}
+    cfg, out, net, res = run.cfg, run.out, final(run.net, run.ema), {"eval": {}}
     for name in filter(None, cfg.eval_sets.split(",")):
         ds = load_test_set(name, cfg.data_root, cfg.eval_size or None, cfg.frame_size)
-        r = evaluate(net, ds, batch_size=cfg.batch_size, device=device, frontend=frontend, progress=not quiet,
-                     figures_dir=out / "eval" / name, settings=cfg.method_settings())
+        r = evaluate(net, ds, batch_size=cfg.batch_size, device=run.device, frontend=run.frontend,
+                     progress=run.verbose, figures_dir=out / "eval" / name, settings=cfg.method_settings())
         res["eval"][name] = r["metrics"]
-        if not quiet: print(format_table(r, name, f"ours ({cfg.preset}, epoch {cfg.epochs})"))
+        if run.verbose: print(format_table(r, name, f"ours ({cfg.preset}, epoch {cfg.epochs})"))
     (out / "eval.json").write_text(json.dumps(res["eval"], indent=1))
-    res["cost"] = cost_report(net, frontend, cfg, device, step_times)
+    res["cost"] = cost_report(net, run.frontend, cfg, run.device, run.step_times)
     (out / "cost.json").write_text(json.dumps(res["cost"], indent=1))
-    export_model(out / "model.pt", net, cfg, history=history, eval=res["eval"], cost=res["cost"])
+    export_model(out / "model.pt", net, cfg, history=run.history, eval=res["eval"], cost=res["cost"])
     res["model"] = str(out / "model.pt")
-    if not quiet: print(format_cost(res["cost"]))
+    if run.verbose: print(format_cost(res["cost"]))
     return res
 
 # %% ../nbs/10_train.ipynb #cf76444b
@@ -631,14 +621,13 @@ def main(
 ):
     """`python -m nossl_nb.train [--preset NAME] [--FIELD VALUE …]`:
     resolve the config, then train (`--help` lists every option)."""
-    argv = sys.argv[1:] if argv is None else argv
     keep_freed_memory()  # the CPU step re-creates large tensors: let glibc reuse their memory (16_cli)
     try:
-        given, _ = config_parser().parse_known_args(argv)  # --help prints every option and exits here
-        overrides = {k: v for k, v in parse_overrides(argv).items() if k != "preset"}
-        cfg = resolve_config(getattr(given, "preset", "samples"), **overrides)
+        given = given_options(TrainConfig, argv, config_parser())  # --help prints every option and exits here
+        show = given.pop("show")
+        cfg = resolve_config(given.pop("preset", "samples"), **given)
     except ValueError as e: fail(e, 2)  # an unknown option, a value outside its range: nothing done
-    if given.show: return print(json.dumps(asdict(cfg), indent=1))
+    if show: return print(json.dumps(asdict(cfg), indent=1))
     try: train(cfg)
     except FileExistsError as e: fail(e, 2)
     except (FileNotFoundError, ValueError, RuntimeError) as e: fail(e)

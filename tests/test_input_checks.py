@@ -51,11 +51,12 @@ def test_a_silent_sound_finds_no_object_and_says_so(tmp_path, capsys):
     from PIL import Image
     import nossl_nb.localize as localize
     from nossl_nb.data import SR
+    from nossl_nb.train import untrained_checkpoint
     torch.manual_seed(0)
     Image.fromarray(np.full((96, 96, 3), 128, np.uint8)).save(tmp_path / "grey.png")
     sf.write(tmp_path / "hush.wav", np.zeros(4 * SR, np.float32), SR)
     sf.write(tmp_path / "hiss.wav", 1e-5 * np.random.default_rng(0).standard_normal(4 * SR).astype(np.float32), SR)
-    localize.untrained_checkpoint(tmp_path / "standin.pt")
+    untrained_checkpoint(tmp_path / "standin.pt")
     for sound in ("hush.wav", "hiss.wav"):  # digital silence (−inf dBFS) and a hiss at −100 dBFS
         # τ1 = 1 keeps every seed and τ2 = −1 links them all: with any sound this finds one object
         rec = localize.main(str(tmp_path / "grey.png"), audio=str(tmp_path / sound),

@@ -15,7 +15,7 @@ import torch
 from PIL import Image
 
 import nossl_nb.localize as localize
-from nossl_nb.localize import untrained_checkpoint
+from nossl_nb.train import untrained_checkpoint
 from nossl_nb.data import SR, denormalize
 from nossl_nb.media import write_video
 from nossl_nb.samples import SceneDataset

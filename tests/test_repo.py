@@ -171,6 +171,8 @@ def test_the_commands_share_the_registry_not_each_other():
     imports = package_imports()
     assert [m for m in ("prepare", "train", "reproduce", "localize", "model") if "evaluate" in imports[m]] == []
     assert [m for m in ("model", "localize", "prepare") if "samples" in imports[m]] == []
+    commands = set(LAYERS[-1])  # a command may run another only where it is its job: reproduce trains models
+    assert {(m, t) for m in commands for t in imports[m] & commands} == {("reproduce", "train")}
 
 
 def test_the_method_modules_need_no_plotting():
