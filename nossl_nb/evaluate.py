@@ -55,7 +55,7 @@ def main(
     num_workers:AtLeast0=0, # DataLoader workers
     frame_size:Annotated[int, Range(32)]=None, # frame (tile) side (default: the checkpoint's, else 224; 128 untrained)
     seed:AtLeast0=TEST_SEED, # seed of generated scenes (and of an untrained network)
-    device:str=None, # "cuda" or "cpu" (default: cuda when available)
+    device:Literal["cuda", "cpu"]=None, # where the network runs (default: cuda when available)
     out:str=None, # folder for results.json, table.txt and figures/ (default: runs/evaluate/<dataset>)
     n_figures:AtLeast0=8, # scenes drawn
     # a scene of the test list missing from --data-root is an error (default: evaluate on what is there, and say so)

@@ -10,7 +10,7 @@ __all__ = ['DEFAULT_CHECKPOINT', 'load_model', 'Window', 'read_window', 'model_f
 # %% ../nbs/13_localize.ipynb #lo-imports
 import json, sys, warnings
 from pathlib import Path
-from typing import NamedTuple
+from typing import Literal, NamedTuple
 
 import matplotlib.colors as mcolors
 import matplotlib.pyplot as plt
@@ -477,7 +477,7 @@ def main(
     # slide the window by this many seconds over the whole video: an MP4 with the overlays and a JSON per window
     every:Positive=None,
     out:str="runs/localize", # output folder
-    device:str=None, # "cuda" or "cpu" (default: cuda when available)
+    device:Literal["cuda", "cpu"]=None, # where the network runs (default: cuda when available)
     quiet:bool=False, # no progress bars
 ):
     """Where the sounds of a video come from: one heat-map, box and score

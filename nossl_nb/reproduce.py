@@ -155,7 +155,7 @@ def run_table(
     retrain:bool=False, # train even when a model exists
     n:int=None, # scenes per test set (default: all of a real set, 200 generated)
     quiet:bool=False, # no progress output
-    device:str=None, # "cuda" or "cpu" (default: CUDA when present)
+    device:Literal["cuda", "cpu"]=None, # where the networks run (default: CUDA when present)
     **train_overrides, # more `TrainConfig` fields for the training runs
 ) -> dict:
     "Train (or reuse) and evaluate every row of `table`; the results, also written to `root`/table<N>_<scale>.json."

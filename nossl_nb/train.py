@@ -96,7 +96,7 @@ class TrainConfig:
     osc_start_epoch: AtLeast0 = 0
     osc_reduction: Literal[OSC_REDUCTIONS] = "paper"  # "paper" or "official" averaging of Eq. 4
     # system
-    device: str = "auto"  # "auto" (CUDA when present), "cuda", "cpu"
+    device: Literal["auto", "cuda", "cpu"] = "auto"  # "auto": CUDA when present
     amp: Literal["auto", "bf16", "none"] = "auto"  # "auto" (bf16 on CUDA, off on CPU), "bf16", "none"
     compile: bool = False  # torch.compile the two encoders
     channels_last: bool = True  # NHWC convolutions (faster on GPUs)
