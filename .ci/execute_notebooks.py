@@ -23,6 +23,7 @@ from PIL import Image
 
 ROOT = Path(__file__).resolve().parents[1]
 LIMIT_MB = 5  # all notebooks together
+ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]|\r")  # terminal control sequences and carriage returns
 
 
 def small_png(data: str) -> tuple:
@@ -36,12 +37,17 @@ def small_png(data: str) -> tuple:
 
 
 def tidy(nb):
-    "Compress figures, drop stderr streams (warnings, progress bars) and widget views that GitHub cannot show."
+    """Compress figures, drop stderr streams (warnings, progress bars), terminal control codes and widget views that
+    GitHub cannot show."""
     for cell in nb.cells:
         if cell.cell_type != "code": continue
         kept = []
         for out in cell.get("outputs", []):
             if out.get("output_type") == "stream" and out.get("name") == "stderr": continue
+            if out.get("output_type") == "stream":  # a widget's redraws leave terminal line-erase codes behind
+                text = ANSI.sub("", "".join(out["text"]) if isinstance(out["text"], list) else out["text"])
+                if not text.strip(): continue
+                out["text"] = text
             data = out.get("data")
             if data is not None:
                 data.pop("application/vnd.jupyter.widget-view+json", None)
