@@ -47,7 +47,7 @@ def tidy(nb):
             if out.get("output_type") == "stream":  # a widget's redraws leave terminal line-erase codes behind
                 text = ANSI.sub("", "".join(out["text"]) if isinstance(out["text"], list) else out["text"])
                 if not text.strip(): continue
-                out["text"] = text
+                out["text"] = text.splitlines(keepends=True)  # one string a line, as nbformat writes it
             data = out.get("data")
             if data is not None:
                 data.pop("application/vnd.jupyter.widget-view+json", None)
