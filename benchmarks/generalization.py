@@ -1,11 +1,13 @@
 """How the shipped model does on pictures and sounds that training never saw (`data_samples/heldout/`).
 
-    python benchmarks/generalization.py [--n 128] [--tau1 0.4 0.5]
+    python benchmarks/generalization.py [--n 128] [--tau1 0.4 0.5] [--layout tiles stage] [--rows ROW …]
 
 Scores the shipped checkpoint, at its own τ and method settings, on the standard generated test scenes
 (seed `datasets.TEST_SEED`) and on the same scenes built from other assets: held-out sounds and pictures,
 each alone (to attribute the gap), and everything held out including the backgrounds. Only the assets
-differ between rows: same seed, generator, classes, frame size. About 5 minutes on 2 cores at n = 128.
+differ between rows: same seed, generator, classes, frame size. Each layout is scored: side-by-side tiles
+(`samples-mixed`, `samples-single`) and one frame (`samples-stage-mixed`, `samples-stage-single`). About 5 minutes
+a layout on 2 cores at n = 128.
 `--tau1` adds, for the first two rows, counting accuracy at other τ1 (τ2 kept): a diagnosis, not a result.
 """
 import argparse, time
@@ -19,7 +21,7 @@ from nossl_nb.scoring import evaluate
 from nossl_nb.method import MethodSettings
 from nossl_nb.model import load_network
 from nossl_nb.course import SHIPPED
-from nossl_nb.samples import SAMPLES_DIR, Assets, SceneDataset, load_assets
+from nossl_nb.samples import SAMPLES_DIR, Assets, SceneDataset, StageDataset, load_assets
 
 HELDOUT_DIR = Path(__file__).resolve().parents[1] / "data_samples" / "heldout"
 
@@ -48,8 +50,9 @@ def per_count(confusion):
 
 def score(net, cfg, name, assets, n, tau1s=()):
     "The metrics at the checkpoint's τ, counts by number of sources, and counting at each other τ1 of `tau1s`."
+    make = StageDataset if name.startswith("samples-stage") else SceneDataset
     ds = (load_test_set(name, n=n, frame_size=cfg["frame_size"]) if assets is None else
-          SceneDataset(n, DATASETS[name][2], frame_size=cfg["frame_size"], seed=TEST_SEED, assets=assets))
+          make(n, DATASETS[name][2], frame_size=cfg["frame_size"], seed=TEST_SEED, assets=assets))
     s = MethodSettings.from_config(cfg)
     r = evaluate(net, ds, taus=[(s.tau1, s.tau2)] + [(t, s.tau2) for t in tau1s], progress=False, settings=s)
     other = {c["tau1"]: c["metrics"]["count_acc"] for c in r["grid"][1:]}
@@ -66,7 +69,7 @@ def diagnose(net, cfg, n, tau1s):
         print(f"{row:32s} | {cells}", flush=True)
 
 
-def main(n=128, tau1=()):
+def main(n=128, tau1=(), layout=("tiles", "stage"), rows=None):
     torch.manual_seed(0)
     net, ckpt = load_network(SHIPPED)
     cfg = ckpt["config"]
@@ -74,15 +77,19 @@ def main(n=128, tau1=()):
           f"{n} scenes a cell, seed {TEST_SEED}")
     print(f"{'assets':32s} | {'mixed: count':>12s} {'1 src':>6s} {'2 src':>6s} {'3 src':>6s} {'CIoU@.3':>7s} "
           f"{'PIAP':>6s} {'point':>6s} | {'single: point':>13s} {'count':>6s} {'AP':>6s} {'IoU@.5':>6s} |  s")
-    for row, assets in conditions().items():
-        start = time.perf_counter()
-        mixed, counts, _ = score(net, cfg, "samples-mixed", assets, n)
-        single, _, _ = score(net, cfg, "samples-single", assets, n)
-        by = " ".join(f"{counts.get(s, float('nan')):6.1f}" for s in (1, 2, 3))
-        print(f"{row:32s} | {mixed['count_acc']:12.1f} {by} {mixed['CIoU@0.3']:7.1f} {mixed['PIAP']:6.1f} "
-              f"{mixed['pointing']:6.1f} | "
-              f"{single['pointing']:13.1f} {single['count_acc']:6.1f} {single['AP']:6.1f} {single['IoU@0.5']:6.1f} | "
-              f"{time.perf_counter() - start:3.0f}", flush=True)
+    for kind in layout:
+        prefix = "samples-stage-" if kind == "stage" else "samples-"
+        print(f"-- {'one frame (stage)' if kind == 'stage' else 'tiles'}: {prefix}mixed, {prefix}single")
+        for row, assets in conditions().items():
+            if rows and row not in rows: continue
+            start = time.perf_counter()
+            mixed, counts, _ = score(net, cfg, prefix + "mixed", assets, n)
+            single, _, _ = score(net, cfg, prefix + "single", assets, n)
+            by = " ".join(f"{counts.get(s, float('nan')):6.1f}" for s in (1, 2, 3))
+            print(f"{row:32s} | {mixed['count_acc']:12.1f} {by} {mixed['CIoU@0.3']:7.1f} {mixed['PIAP']:6.1f} "
+                  f"{mixed['pointing']:6.1f} | "
+                  f"{single['pointing']:13.1f} {single['count_acc']:6.1f} {single['AP']:6.1f} "
+                  f"{single['IoU@0.5']:6.1f} | {time.perf_counter() - start:3.0f}", flush=True)
     if tau1: diagnose(net, cfg, n, tau1)
 
 
@@ -90,4 +97,7 @@ if __name__ == "__main__":
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--n", type=int, default=128, help="scenes per test set")
     p.add_argument("--tau1", type=float, nargs="*", default=(), help="other τ1 values to count at (diagnosis)")
+    p.add_argument("--rows", nargs="*", default=None, help="score only these rows (names as printed; default all)")
+    p.add_argument("--layout", nargs="*", default=["tiles", "stage"], choices=["tiles", "stage"],
+                   help="which layouts to score (default: both)")
     main(**vars(p.parse_args()))

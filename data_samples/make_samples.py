@@ -2,7 +2,7 @@
 
 Needs: fluidsynth + fluid-soundfont-gm, musescore-general-soundfont-small and csound-soundfont (sounds),
 fonts-noto-color-emoji and, through npm and librsvg2-bin, the Twemoji SVGs (pictures), scikit-image (background
-photographs). Run from anywhere: `python data_samples/make_samples.py`.
+photographs) and `apt-get download` of tuxpaint-stamps-default (photographs of some classes). Run from anywhere: `python data_samples/make_samples.py`.
 `--validation DIR` writes a folder for choosing settings, not shipped: other recordings through TimGM6mb
 (timgm6mb-soundfont, GPL-2), OpenMoji's drawings of the emoji classes (npm, CC BY-SA 4.0) and other photographs.
 `--heldout` writes only `heldout/`, assets that training never saw (fluidsynth + opl3-soundfont, fonts-symbola, scipy).
@@ -40,6 +40,14 @@ PHOTOS = ["brick", "grass", "gravel", "coffee", "rocket", "hubble_deep_field"]  
 TWEMOJI = "@twemoji/svg@15.0.0"  # npm: Twemoji's drawings of the same glyphs, graphics CC BY 4.0 (trained on)
 OPENMOJI = "openmoji@17.0.0"  # npm: OpenMoji, CC BY-SA 4.0 (validation only, never shipped)
 VALIDATION_PHOTOS = ["camera", "coins", "moon", "immunohistochemistry", "retina", "chelsea"]  # skimage.data, not trained on
+# Debian's Tux Paint stamps (GPL-2): cut-out photographs (transparent backgrounds) of some classes, from Wikipedia
+# (the instruments) and Childsplay (the birds); `<class>: [stamp, ...]` under /usr/share/tuxpaint/stamps/
+STAMPS_DEB = "tuxpaint-stamps-default"
+STAMP_PHOTOS = {"violin": ["hobbies/music/string/violin"], "cello": ["hobbies/music/string/cello"],
+                "trumpet": ["hobbies/music/brass/trumpet"], "acoustic_guitar": ["hobbies/music/string/guitar_classical"],
+                "bird": [f"animals/birds/{b}" for b in ("blackbird", "crow", "lark", "magpie", "rainbow-lorikeet", "cuckoo")]}
+HELDOUT_STAMP_PHOTOS = {"bird": ["animals/birds/owl", "animals/birds/seagull"]}  # photographs training never saw
+VALIDATION_STAMP_PHOTOS = {"bird": ["animals/birds/pigeon", "animals/birds/quetzal"]}  # to choose settings on
 
 
 # --- sounds: a tiny Standard MIDI File writer, then fluidsynth --------------------------------
@@ -219,6 +227,20 @@ def emoji_drawings(spec, path_of, out):
                 svg_picture(svgs / path_of(ord(ch)), tmp).save(out / f"{name}_{k + j}.png", optimize=True)
 
 
+def stamp_photos(stamps, out):
+    """Each photograph of `stamps` (class -> Tux Paint stamp paths), cropped and scaled like the emoji, after the
+    pictures `out` has: `<class>_<k>.png`. The Debian package is downloaded (`apt-get download`), not installed."""
+    with tempfile.TemporaryDirectory() as tmp:
+        subprocess.run(["apt-get", "download", STAMPS_DEB], cwd=tmp, check=True, capture_output=True)
+        deb, = Path(tmp).glob("*.deb")
+        subprocess.run(["dpkg-deb", "-x", str(deb), str(Path(tmp) / "x")], check=True)
+        root = Path(tmp) / "x/usr/share/tuxpaint/stamps"
+        for name, paths in stamps.items():
+            k = len(list(out.glob(f"{name}_[0-9]*.png")))
+            for j, path in enumerate(paths):
+                fit(Image.open(root / f"{path}.png").convert("RGBA")).save(out / f"{name}_{k + j}.png", optimize=True)
+
+
 def make_pictures():
     (OUT / "pictures").mkdir()
     for name in SOUNDS:
@@ -229,6 +251,7 @@ def make_pictures():
             pics = [drawn(draw, *args) for draw, args in DRAWN[name]]
         for k, im in enumerate(pics): im.save(OUT / "pictures" / f"{name}_{k}.png", optimize=True)
     emoji_drawings(TWEMOJI, lambda code: f"{code:x}.svg", OUT / "pictures")
+    stamp_photos(STAMP_PHOTOS, OUT / "pictures")
 
 
 # --- held out: what training never saw, to measure generalisation (`--heldout`) -----------------
@@ -301,6 +324,7 @@ def make_heldout_pictures(out=HELDOUT):
             draw, args, kw = HELDOUT_DRAWN[name]
             pics = [drawn(draw, *args, **kw)]
         for k, im in enumerate(pics): im.save(out / "pictures" / f"{name}_{k}.png", optimize=True)
+    stamp_photos(HELDOUT_STAMP_PHOTOS, out / "pictures")
 
 
 # --- backgrounds: free photographs from scikit-image and generated textures -------------------
@@ -351,6 +375,7 @@ def make_validation(out):
     shutil.copytree(OUT / "pictures", out / "pictures",
                     ignore=lambda _, names: [n for n in names if n.rsplit("_", 1)[0] in EMOJI])  # drawn classes only
     emoji_drawings(OPENMOJI, lambda code: f"color/svg/{code:X}.svg", out / "pictures")
+    stamp_photos(VALIDATION_STAMP_PHOTOS, out / "pictures")
     save_photos(VALIDATION_PHOTOS, out / "backgrounds")
 
 
@@ -365,7 +390,9 @@ if __name__ == "__main__":
     elif sys.argv[1:2] == ["--validation"] and len(sys.argv) == 3:
         make_validation(sys.argv[2])
         print(f"{sys.argv[2]}: {len(SOUNDS)} classes")
-    elif sys.argv[1:]: sys.exit("usage: make_samples.py [--heldout | --validation DIR]")
+    elif sys.argv[1:] == ["--photos"]:  # only the photographs, after the pictures already here (training and heldout/)
+        stamp_photos(STAMP_PHOTOS, OUT / "pictures"); stamp_photos(HELDOUT_STAMP_PHOTOS, HELDOUT / "pictures")
+    elif sys.argv[1:]: sys.exit("usage: make_samples.py [--heldout | --validation DIR | --photos]")
     else:
         for d in ("audio", "pictures", "backgrounds"): shutil.rmtree(OUT / d, ignore_errors=True)
         rng = np.random.default_rng(0)

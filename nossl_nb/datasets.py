@@ -12,7 +12,7 @@ from pathlib import Path
 from torch.utils.data import Subset
 
 from .data import MissingDataError, music, vggss, vggsound_mix
-from .samples import SceneDataset
+from .samples import SceneDataset, StageDataset
 
 # %% ../nbs/09a_datasets.ipynb #ds-seeds
 TEST_SEED = 1000  # the samples-* test sets (`evaluate`, `reproduce`, the shipped model's pinned numbers)
@@ -22,7 +22,7 @@ MIX_SEED = 2024  # the shipped VGGSound-Trio and -Mixed test lists (`15_prepare`
 
 def train_seed(
     epoch:int, # 0-based epoch
-    n_sources:int, # sources per scene of the bucket (1, 2 or 3)
+    n_sources:int, # the bucket: 1–3 sources a tiled scene, 4–6 the stage scenes' aspect ratios
 )->int:
     "The seed of an epoch's generated training scenes: a fresh set every epoch, one per bucket, never a named seed."
     return 1 + 1000 * epoch + n_sources
@@ -59,6 +59,11 @@ DATASETS = {  # name → (title, paper table it stands beside, reader metadata o
     "samples-duet": ("generated duets", "vggsound-duet", "duet"),
     "samples-trio": ("generated trios", "vggsound-trio", "trio"),
     "samples-mixed": ("generated 1–3-source scenes", "vggsound-mixed", "mixed"),
+    # one-frame scenes (`StageDataset`): instruments anywhere, 0–2 silent ones; a duet is MUSIC-Duet's layout
+    "samples-stage-single": ("generated one-frame scenes, one source", "music-solo", "single"),
+    "samples-stage-duet": ("generated one-frame duets", "music-duet", "duet"),
+    "samples-stage-trio": ("generated one-frame trios", "vggsound-trio", "trio"),
+    "samples-stage-mixed": ("generated one-frame 1–3-source scenes", "vggsound-mixed", "mixed"),
 }
 
 
@@ -81,7 +86,9 @@ def load_test_set(
     "The test set `name`: a real reader on `data_root`, or generated scenes."
     if name not in DATASETS: raise ValueError(f"unknown dataset {name!r}; choose one of {', '.join(DATASETS)}")
     title, _, meta = DATASETS[name]
-    if name.startswith("samples"): return SceneDataset(n or 200, meta, frame_size=frame_size, seed=seed)
+    if name.startswith("samples"):
+        make = StageDataset if name.startswith("samples-stage") else SceneDataset
+        return make(n or 200, meta, frame_size=frame_size, seed=seed)
     if data_root is None or not Path(data_root).is_dir():
         where = "needs --data-root DIR" if data_root is None else f"--data-root {data_root}: no such folder"
         raise MissingDataError(f"{title} {where}: a folder with frames/<clip>.jpg, audio/<clip>.wav (or "

@@ -24,7 +24,7 @@ from tqdm.auto import tqdm
 from .data import (CLIP_SECONDS, IMAGE_EXTS, N_SAMPLES, SILENCE_DB, SR, VIDEO_EXTS, DataError, LogSpectrogram,
                            MissingDataError, audio_window, loudness, normalize)
 from .cli import Cosine, NonNegative, Positive, fail, run_command
-from .geometry import frame_tiles, tile_grid, tile_slices
+from .geometry import frame_tiles, tile_grid, tile_slices, working_size
 from .method import MethodSettings, Prediction, group_objects, predict
 from .ioi import IOIResult
 from .metrics import binarize, prepare_map
@@ -105,12 +105,13 @@ def read_window(
 def model_frame(
     image:Image.Image, # RGB frame at any size
     frame_size:int, # the network's tile side (the checkpoint's `frame_size`)
-    # (rows, cols) or n side by side; default `geometry.frame_tiles`: one tile unless the frame is 2+ squares
+    # (rows, cols) or n side by side; default `geometry.frame_tiles`: one frame unless it is 2+ squares
     tiles=None,
 )->tuple: # (3×H×W ImageNet-normalised frame, (rows, cols))
-    "The network's view of a frame: resized to tiles of `frame_size` pixels, ImageNet-normalised."
+    "The network's view of a frame: at `geometry.working_size` (tiles of `frame_size` px, or one frame), normalised."
     rows, cols = tile_grid(tiles or frame_tiles(image.height, image.width))
-    resized = image.convert("RGB").resize((cols * frame_size, rows * frame_size), Image.BILINEAR)
+    H, W = working_size(image.height, image.width, frame_size, None if rows * cols == 1 else (rows, cols))
+    resized = image.convert("RGB").resize((W, H), Image.BILINEAR)
     rgb = np.asarray(resized, np.float32) / 255
     return normalize(torch.from_numpy(rgb).permute(2, 0, 1)), (rows, cols)
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass, fields, replace
 from typing import NamedTuple
 
 import torch
+import torch.nn.functional as F
 
 from .avc import TEMPERATURE, avc_loss
 from .clustering import TAU1, TAU2, group_batch, n_objects, object_maps
@@ -19,7 +20,8 @@ from .osc import osc_loss
 
 # %% ../nbs/08_method.ipynb #310ce1c6
 OBJECT_MAP = "region"  # an object's map: the sound-making regions of its seeds (the paper's text)
-OBJECT_MAPS = ("region", "distance")  # or the mean distance map of its seeds (official code)
+# or the mean distance map of its seeds (official code), or the region grown by one cell all round (ours)
+OBJECT_MAPS = ("region", "distance", "around")
 
 @dataclass(kw_only=True)  # fields by name only
 class MethodSettings:
@@ -32,7 +34,7 @@ class MethodSettings:
     t_max: int = None  # IOI iteration cap (None: h·w)
     tau1: float = TAU1  # §3.4: drop a seed whose cosine with E_n exceeds τ1
     tau2: float = TAU2  # §3.4: link two seeds whose cosine exceeds τ2
-    object_map: str = OBJECT_MAP  # an object's map: "region" (the paper's text) or "distance" (official code)
+    object_map: str = OBJECT_MAP  # an object's map: "region" (the paper's text), "distance" (official code), "around"
 
     @classmethod
     def from_config(cls,
@@ -85,7 +87,8 @@ def group_objects(
     *, # the settings, by name only
     tau1:float=TAU1, # §3.4: drop a seed whose cosine with E_n exceeds τ1
     tau2:float=TAU2, # §3.4: link two seeds whose cosine exceeds τ2
-    object_map:str=OBJECT_MAP, # "region": its seeds' cells, shaded by S_v; "distance": their mean −‖F̂−E_p‖
+    # "region": its seeds' cells, shaded by S_v; "distance": their mean −‖F̂−E_p‖; "around": the region and its ring
+    object_map:str=OBJECT_MAP,
 )->Prediction:
     "§3.4 on an IOI result: the one step of the method that depends on τ."
     if object_map not in OBJECT_MAPS:
@@ -94,6 +97,9 @@ def group_objects(
     if object_map == "distance": maps = object_maps(r.maps, labels)
     else:  # each cell is claimed once: an object's cells get (2 + S_v)/3 ∈ [1/3, 1], so they rank above the rest (0)
         region = object_maps(r.regions.to(S_v.dtype), labels) > 0  # B×K×h×w
+        if object_map == "around":  # and the cells touching it (8-neighbours): a map a cell wider on every side
+            B, K, h, w = region.shape
+            region = F.max_pool2d(region.reshape(B * K, 1, h, w).to(S_v.dtype), 3, 1, 1).reshape(B, K, h, w) > 0
         maps = region * (2 + S_v[:, None]) / 3
     return Prediction(S_v, r, labels, maps, n_objects(labels))
 

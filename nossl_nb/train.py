@@ -32,7 +32,7 @@ from .ioi import EPS, REGIONS
 from .model import ALPHA, AUDIO_POOLS, BACKBONES, HEADS, MARGIN, OMEGA, NoSSLNet, read_checkpoint, save_checkpoint
 from .method import OBJECT_MAP, OBJECT_MAPS, MethodSettings, method_losses, predict
 from .osc import OSC_REDUCTIONS
-from .samples import SceneDataset, load_assets
+from .samples import ASPECTS, SOURCES, SceneDataset, StageDataset, load_assets
 from .scoring import evaluate, format_table, scene_figure
 
 # %% ../nbs/10_train.ipynb #dfe66160
@@ -55,6 +55,8 @@ class TrainConfig:
     augment: bool = False  # samples-*: vary the pictures and sounds of training scenes (02_samples)
     mixed_from_epoch: AtLeast0 = 0  # samples-*: train on samples-mixed from this epoch on, a curriculum (0: never)
     mixed_lr: NonNegative = 0.0  # samples-*: Adam learning rate from mixed_from_epoch on (0: lr)
+    stage_size: AtLeast0 = 0  # samples-*: generated one-frame (stage) scenes per epoch, beside the tiles (0: none)
+    stage_sources: Literal[tuple(SOURCES)] = "single"  # samples-*: sounding objects of a stage scene (02_samples)
     mix: Literal[MIXES] = "paper"  # "paper" (side by side, waveforms summed) or "official"
     num_workers: AtLeast0 = 8  # DataLoader workers
     # model
@@ -140,10 +142,10 @@ PRESETS = {
     "vggsound-duet": dict(train_set="vggsound-duet", eval_sets="vggsound-duet"),
     "vggsound-trio": dict(train_set="vggsound-duet", eval_sets="vggsound-trio"),
     "vggsound-mixed": dict(train_set="vggsound-duet", eval_sets="vggsound-mixed"),
-    "samples": dict(train_set="samples-single", eval_sets="samples-single,samples-mixed", backbone="efficientnet_lite0",
+    "samples": dict(train_set="samples-single", eval_sets="samples-mixed,samples-stage-mixed", backbone="efficientnet_lite0",
                     head="relu", width=0.5, output_stride=32, audio_downsample=2, frame_size=160, batch_size=32,
-                    epochs=6, lr=1e-3, alpha=0.5, margin=0.35, tau1=0.5, tau2=0.3, osc_start_epoch=2, augment=True,
-                    train_size=1920, eval_size=512, num_workers=2),
+                    epochs=4, lr=1e-3, alpha=0.5, margin=0.35, tau1=0.5, tau2=0.3, osc_start_epoch=2, augment=True,
+                    train_size=1280, stage_size=480, eval_size=512, num_workers=2),
 }
 
 def resolve_config(
@@ -187,8 +189,13 @@ def train_buckets(
     if cfg.train_set in SAMPLE_SOURCES:
         k = SAMPLE_SOURCES["samples-mixed" if cfg.mixtures_at(epoch) else cfg.train_set]
         n = max(1, (cfg.train_size or 1024) // len(k))
-        return [SceneDataset(n, sources=s, frame_size=cfg.frame_size, seed=train_seed(epoch, s), mix=cfg.mix,
-                             assets=assets, augment=cfg.augment) for s in k]
+        tiles = [SceneDataset(n, sources=s, frame_size=cfg.frame_size, seed=train_seed(epoch, s), mix=cfg.mix,
+                              assets=assets, augment=cfg.augment) for s in k]
+        # one bucket per aspect ratio (a batch holds frames of one size), seeded after the tiles' buckets 1–3
+        stage = [StageDataset(cfg.stage_size // len(ASPECTS), cfg.stage_sources, frame_size=cfg.frame_size,
+                              seed=train_seed(epoch, 4 + j), aspects=[a], assets=assets, augment=cfg.augment)
+                 for j, a in enumerate(ASPECTS)] if cfg.stage_size else []
+        return tiles + stage
     if cfg.train_set not in TRAIN_LISTS:
         raise ValueError(f"unknown train_set {cfg.train_set!r}; choose from "
                          f"{', '.join([*SAMPLE_SOURCES, *TRAIN_LISTS])}")

@@ -4,10 +4,13 @@ import os, subprocess, sys
 import pytest
 import torch
 
+from nossl_nb.geometry import working_size
+from nossl_nb.samples import ASPECTS
 from nossl_nb.train import PRESETS, load_checkpoint, resolve_config, train, train_buckets
 
-TINY = dict(train_set="samples-mixed", train_size=12, batch_size=4, frame_size=64, width=0.125, num_workers=0,
-            eval_sets="", lr=1e-3, alpha=0.3, margin=0.25, eps=0.05)  # a background line α − margin above 0
+TINY = dict(train_set="samples-mixed", train_size=12, stage_size=0, batch_size=4, frame_size=64, width=0.125,
+            num_workers=0, eval_sets="", lr=1e-3, alpha=0.3, margin=0.25,
+            eps=0.05)  # a background line α − margin above 0
 
 
 def weights(path):
@@ -22,15 +25,29 @@ def initial_network(cfg):
 
 
 def test_the_samples_preset_one_epoch_smoke(tmp_path):
-    "The README's preset itself (frozen Lite0 trunk, augmented single-source scenes), one short epoch, end to end."
+    "The README's preset itself (frozen Lite0 trunk, augmented tiles and stage scenes), one short epoch, end to end."
     from nossl_nb.model import load_network
-    cfg = resolve_config("samples", epochs=1, train_size=64, eval_size=8, num_workers=0, out_dir=str(tmp_path))
+    cfg = resolve_config("samples", epochs=1, train_size=64, stage_size=96, eval_size=8, num_workers=0,
+                         out_dir=str(tmp_path))
     s = train(cfg, quiet=True)
-    assert torch.isfinite(torch.tensor(s["history"][0]["loss"])) and s["history"][0]["steps"] == 2
-    assert {"samples-single", "samples-mixed"} == set(s["eval"]) and "count_acc" in s["eval"]["samples-mixed"]
+    # two batches of tiles, one of stage scenes for each aspect ratio
+    assert torch.isfinite(torch.tensor(s["history"][0]["loss"])) and s["history"][0]["steps"] == 5
+    assert {"samples-mixed", "samples-stage-mixed"} == set(s["eval"])
+    assert "count_acc" in s["eval"]["samples-stage-mixed"]
     net, ck = load_network(s["model"])
     assert net.visual_from_package and ck["config"]["backbone"] == "efficientnet_lite0"
     assert (tmp_path / "model.pt").stat().st_size < 12 * 2**20
+
+
+def test_stage_scenes_come_in_one_bucket_per_aspect_ratio():
+    "`stage_size` adds one-frame scenes beside the tiles, one bucket per aspect ratio (a batch holds one frame size)."
+    cfg = resolve_config("samples", train_size=8, stage_size=6, stage_sources="duet", frame_size=64)
+    buckets = train_buckets(cfg, epoch=1)
+    shapes = [tuple(b[0]["frame"].shape) for b in buckets]
+    stage = sorted((3, *working_size(h, w, 64)) for w, h in ASPECTS)  # e.g. 96×96, 96×128, 96×160
+    assert shapes[0] == (3, 64, 64) and sorted(shapes[1:]) == stage, shapes
+    assert all(len(b) == 2 and b[0]["n_sources"] == 2 for b in buckets[1:])
+    assert not torch.equal(train_buckets(cfg, epoch=2)[1][0]["frame"], buckets[1][0]["frame"])  # a new set each epoch
 
 
 def test_resume_after_a_checkpoint_matches_an_uninterrupted_run(tmp_path):

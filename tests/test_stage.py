@@ -1,0 +1,77 @@
+"""One-frame (stage) scenes end to end: `evaluate` scores a stage set beside a centred and a random map, a wide frame
+keeps its aspect ratio in `evaluate` and in `localize`, and the shipped model, on the course's stage of photographs,
+finds the instrument that sounds and not the silent ones beside it (both of a duet: not yet, an expected failure)."""
+import json
+
+import numpy as np
+import pytest
+import soundfile as sf
+import torch
+from PIL import Image
+
+from nossl_nb import localize
+from nossl_nb.course import photo_stage
+from nossl_nb.data import SR, denormalize
+from nossl_nb.evaluate import main as evaluate_main
+from nossl_nb.method import MethodSettings
+from nossl_nb.model import NoSSLNet
+from nossl_nb.samples import StageDataset
+from nossl_nb.scoring import run_scenes
+
+
+def test_evaluate_prints_the_reference_rows_of_a_stage_set(tmp_path, capsys):
+    evaluate_main(dataset="samples-stage-duet", n=4, batch_size=4, n_figures=1, quiet=True, out=str(tmp_path))
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert any("generated one-frame duets" in line for line in lines)
+    assert any(line.startswith("paper on MUSIC-Duet") for line in lines)  # MUSIC-Duet is one frame too
+    assert any(line.startswith("centre prior") for line in lines) and any(line.startswith("random") for line in lines)
+    assert json.loads(lines[-1])["count_acc"] >= 0
+    assert (tmp_path / "figures" / "scene_000.png").is_file()
+
+
+def test_a_wide_frame_gives_a_wide_grid_in_evaluate():
+    torch.manual_seed(0)
+    wide = StageDataset(2, "duet", frame_size=64, seed=0, aspects=[(16, 9)])
+    scenes, _ = run_scenes(NoSSLNet(width=0.25), wide, [(0.7, 0.6)], MethodSettings(), progress=False)
+    for s in scenes:
+        h, w = s["grid"]
+        assert w > h and s["tiles"] == 1, s["grid"]
+
+
+def _stage_files(folder, frame_size, heard):
+    "The course's stage as a user brings it: a 1280×720 JPEG, and a WAV of what is heard; every instrument's box."
+    stage = photo_stage(frame_size, heard)
+    H, W = stage["frame"].shape[1:]
+    picture = Image.fromarray((denormalize(stage["frame"]) * 255).round().byte().numpy()).resize((1280, 720))
+    picture.save(folder / "stage.jpg", quality=92)
+    sf.write(folder / "mix.wav", stage["audio"].numpy(), SR)
+    scale = torch.tensor([1280 / W, 720 / H] * 2)
+    return {c: torch.tensor(b, dtype=torch.float32) * scale for c, b in stage["layout"].items()}
+
+
+def _peaks(tmp_path, heard):
+    "The shipped model on the course's stage (a 1280×720 JPEG), `heard` playing: the instrument under each peak."
+    net, config = localize.load_model()
+    boxes = _stage_files(tmp_path, config["frame_size"], heard)
+    loc = localize.localize(net, config, localize.read_window(tmp_path / "stage.jpg", audio=tmp_path / "mix.wav"))
+    h, w = loc.pred.S_v.shape[-2:]
+    assert w > h  # the 16:9 frame is seen as it is
+    found = []
+    for o in localize.find_objects(loc):  # each object's peak cell, in the user's 1280×720 frame
+        y, x = np.unravel_index(int(torch.as_tensor(o["map"]).argmax()), (h, w))
+        px, py = (x + 0.5) * 1280 / w, (y + 0.5) * 720 / h
+        found.append(next((c for c, b in boxes.items() if b[0] <= px <= b[2] and b[1] <= py <= b[3]), "floor"))
+    return found
+
+
+@pytest.mark.parametrize("heard", ["violin", "trumpet"])
+def test_the_shipped_model_finds_the_one_instrument_that_sounds(tmp_path, heard):
+    "One instrument heard: one object, on it, and not on the silent instruments beside it."
+    assert _peaks(tmp_path, (heard,)) == [heard]
+
+
+@pytest.mark.xfail(strict=True, reason="the shipped model counts 44 % of one-frame scenes right: on this stage the mix "
+                                       "lights the violin alone (docs/experiments.md)")
+def test_the_shipped_model_finds_both_instruments_of_a_stage_duet(tmp_path):
+    "Both heard: two objects, one on each instrument that sounds, none on the silent cello."
+    assert sorted(_peaks(tmp_path, ("violin", "trumpet"))) == ["trumpet", "violin"]
