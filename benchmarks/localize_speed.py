@@ -50,7 +50,7 @@ def python(code, *args):
     "Run `code` in a fresh interpreter; return its last line of output."
     r = subprocess.run([sys.executable, "-c", code, *map(str, args)], capture_output=True, text=True, cwd=ROOT)
     if r.returncode: sys.exit(r.stderr)
-    return r.stdout.strip().splitlines()[-1]
+    return (r.stdout.strip().splitlines() or [""])[-1]
 
 
 def main(checkpoint=None, every=0.5, seconds=10.0, fps=25.0):
