@@ -66,7 +66,7 @@ def toy_batch(
 
 # %% ../nbs/02c_course.ipynb #b41a0197
 SHIPPED = SAMPLES_DIR/"nossl_samples.pt"  # the `samples` preset's trained model (`10_train`), in data_samples/
-DEMO_INDEX = {"duet": 0, "trio": 4}  # that seed's duet and trio the course follows (the shipped model counts both)
+DEMO_INDEX = {"duet": 1, "trio": 4}  # that seed's duet and trio the course follows (the shipped model counts both)
 
 @torch.no_grad()
 def demo_scene(
@@ -95,7 +95,8 @@ def untrained_twin(
     return NoSSLNet(**{**ckpt["model_args"], "visual_weights": "imagenet"})
 
 # %% ../nbs/02c_course.ipynb #co-stage
-PHOTO_STAGE = {"violin": (0.06, 0.10, 0.26), "trumpet": (0.66, 0.32, 0.30), "cello": (0.38, 0.08, 0.22)}  # class → x, y, width
+# class → left, top and width of its photograph, as fractions of the frame
+PHOTO_STAGE = {"violin": (0.06, 0.10, 0.26), "trumpet": (0.66, 0.32, 0.30), "cello": (0.38, 0.08, 0.22)}
 
 def photo_stage(
     frame_size:int=160, # the network's tile side (a checkpoint's `config["frame_size"]`)

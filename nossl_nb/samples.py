@@ -374,10 +374,12 @@ class StageDataset(Dataset):
             if k >= m: boxes.append(torch.tensor([box], dtype=torch.float32))
         waves = []
         for c in order[:n]:
-            wave = self.assets.sounds[c][pick(len(self.assets.sounds[c]))] * (0.5 + 0.5 * float(torch.rand((), generator=g)))
+            gain = 0.5 + 0.5 * float(torch.rand((), generator=g))
+            wave = self.assets.sounds[c][pick(len(self.assets.sounds[c]))] * gain
             waves.append(augment_sound(wave, g) if self.augment else wave)
         audio = torch.stack(waves).sum(0)  # N
-        return {"id": f"stage{self.seed}_{i:06d}", "frame": normalize(canvas), "audio": audio / audio.abs().max().clamp(min=1),
+        audio = audio / audio.abs().max().clamp(min=1)  # rescaled, as `mix` does, when the sum would clip
+        return {"id": f"stage{self.seed}_{i:06d}", "frame": normalize(canvas), "audio": audio,
                 "boxes": boxes, "classes": order[:n], "n_sources": n, "silent": order[n:n + m]}
 
 # %% ../nbs/02_samples.ipynb #write

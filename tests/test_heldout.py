@@ -22,7 +22,8 @@ def test_heldout_covers_the_training_classes_and_is_small():
     held, train = load_assets(HELDOUT), load_assets(SAMPLES_DIR)
     assert held.classes == train.classes and len(held.classes) == 17
     for c in held.classes:
-        assert 1 <= len(held.sounds[c]) <= 2 and 1 <= len(held.pictures[c]) <= 2, c
+        # one or two drawings a class; the birds also have two photographs (an owl and a seagull)
+        assert 1 <= len(held.sounds[c]) <= 2 and 1 <= len(held.pictures[c]) <= (4 if c == "bird" else 2), c
         assert held.sounds[c].shape[-1] == train.sounds[c].shape[-1] and held.sounds[c].abs().max() > 0.1, c
     assert sum(p.stat().st_size for p in HELDOUT.rglob("*") if p.is_file()) <= 1.5e6
 
