@@ -244,6 +244,11 @@ def augment_sound(wave, # N waveform
 # %% ../nbs/02_samples.ipynb #dataset
 SOURCES = {"single": (1, 1), "duet": (2, 2), "trio": (3, 3), "mixed": (1, 3)}
 
+def _source_range(sources) -> tuple:
+    "(low, high) sounding objects a scene from a name of `SOURCES`, an int or a pair."
+    if isinstance(sources, str): return SOURCES[sources]
+    return (sources, sources) if isinstance(sources, int) else tuple(sources)
+
 class SceneDataset(Dataset):
     "Seeded synthetic scenes: 1–3 sounding objects on side-by-side tiles, silent distractors, exact boxes."
     def __init__(self,
@@ -261,8 +266,7 @@ class SceneDataset(Dataset):
                 ):
         self.assets = assets or load_assets()
         self.classes = list(classes or self.assets.classes)
-        self.sources = (SOURCES[sources] if isinstance(sources, str)
-                        else (sources, sources) if isinstance(sources, int) else tuple(sources))
+        self.sources = _source_range(sources)
         if self.sources[1] + (distractors > 0) > len(self.classes):
             raise ValueError(f"{len(self.classes)} classes are too few for {self.sources[1]} sources and a distractor")
         self.n, self.distractors, self.size, self.seed = n, distractors, frame_size, seed
@@ -339,8 +343,7 @@ class StageDataset(Dataset):
                 ):
         self.assets = assets or load_assets()
         self.classes = list(classes or self.assets.classes)
-        self.sources = (SOURCES[sources] if isinstance(sources, str)
-                        else (sources, sources) if isinstance(sources, int) else tuple(sources))
+        self.sources = _source_range(sources)
         if self.sources[1] + silent[1] > len(self.classes):
             raise ValueError(f"{len(self.classes)} classes are too few for {self.sources[1]} sources "
                              f"and {silent[1]} silent objects")
