@@ -7,7 +7,7 @@ __all__ = ['TAU_GRID', 'ABLATION', 'Row', 'table_rows', 'is_shipped', 'run_dir',
            'run_table', 'format_results', 'mixture_peaks', 'seed_cosines', 'oracle_counts', 'main']
 
 # %% ../nbs/12_reproduce.ipynb #2501d3b9
-import json, sys
+import json, os, sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -108,7 +108,7 @@ def commands(
     for row in table_rows(table, scale):
         model = run_dir(row, scale, root) / "model.pt"
         shipped = is_shipped(row, scale)
-        if shipped: model = SHIPPED
+        if shipped: model = Path(os.path.relpath(SHIPPED))  # from where the commands are run, like runs/…
         if str(model) not in seen:
             seen.add(str(model))
             flags = "".join(f" --{k.replace('_', '-')} {v}" for k, v in row.overrides.items())
