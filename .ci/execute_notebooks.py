@@ -5,7 +5,7 @@
 
 Each notebook is executed in a fresh kernel (execnb, as `nbdev_test` does) from inside `nbs/`, with the shipped
 model of `data_samples/`. Figures are stored as PNG with an adaptive palette (or JPEG where that is smaller);
-warnings and other stderr text are dropped; then `nbdev_clean` removes execution counts and metadata. The outputs
+warnings and other stderr text are dropped; then `nbdev_clean` removes their execution counts and metadata. The outputs
 are a picture of one run, not a test: `nbdev_test` (CI) checks that the notebooks still execute.
 """
 import base64
@@ -38,7 +38,8 @@ def small_png(data: str) -> tuple:
 
 def tidy(nb):
     """Compress figures, drop stderr streams (warnings, progress bars), terminal control codes and widget views that
-    GitHub cannot show."""
+    GitHub cannot show (with their text stand-in, `interactive(children=…)`: the picture a widget drew first stays, so a
+    reader without a kernel sees the sliders' first state)."""
     for cell in nb.cells:
         if cell.cell_type != "code": continue
         kept = []
@@ -50,7 +51,7 @@ def tidy(nb):
                 out["text"] = text.splitlines(keepends=True)  # one string a line, as nbformat writes it
             data = out.get("data")
             if data is not None:
-                data.pop("application/vnd.jupyter.widget-view+json", None)
+                if data.pop("application/vnd.jupyter.widget-view+json", None) is not None: continue
                 if "image/png" in data:
                     kind, encoded = small_png(data.pop("image/png"))
                     data[kind] = encoded
@@ -81,7 +82,7 @@ def main(prefixes):
     if not notebooks: sys.exit(f"no notebook in nbs/ starts with {', '.join(prefixes)}")
     os.chdir(ROOT / "nbs")  # as nbdev_test runs them
     for p in notebooks: execute(p)
-    subprocess.run(["nbdev_clean"], cwd=ROOT, check=True)
+    for p in notebooks: subprocess.run(["nbdev_clean", "--fname", str(p)], cwd=ROOT, check=True)  # only these
     total = sum(p.stat().st_size for p in (ROOT / "nbs").glob("*.ipynb")) / 2**20
     print(f"all notebooks: {total:.1f} MB (limit {LIMIT_MB} MB)")
     if total > LIMIT_MB: sys.exit(f"the notebooks hold {total:.1f} MB of outputs, over {LIMIT_MB} MB: make the figures smaller")
