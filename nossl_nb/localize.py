@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Literal, NamedTuple
 
 import matplotlib.colors as mcolors
+from matplotlib.cm import ScalarMappable
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
@@ -30,7 +31,7 @@ from .ioi import IOIResult
 from .metrics import binarize, prepare_map
 from .model import load_network
 from .course import SHIPPED
-from .plots import draw_boxes, map_over_frame, object_colors, subplots
+from .plots import colorbar, draw_boxes, map_over_frame, object_colors, subplots
 from .media import decode_frames, frame_at, frames_at, mux_video, probe, read_picture, read_sound
 
 # %% ../nbs/13_localize.ipynb #lo-model
@@ -212,37 +213,52 @@ def _unit(m):
         warnings.simplefilter("ignore")
         return prepare_map(m, *m.shape[-2:])
 
+def _bar(ax, im, m, label):
+    "A colour bar beside a `_unit` map, its ticks in the map's own values (its min, middle and max)."
+    lo, hi = float(m.min()), float(m.max())
+    cb = colorbar(ax, im, label)
+    cb.set_ticks([0, 0.5, 1], labels=[f"{lo + t * (hi - lo):.2f}" for t in (0, 0.5, 1)])
+    return cb
+
 def localization_figure(
     loc:Localization, # a clip's localization
     tau1:float=None, # §3.4 seed threshold τ1 (default: the checkpoint's)
     tau2:float=None, # §3.4 merge threshold τ2 (default: the checkpoint's)
     title:str=None, # what the reader should notice (default: the objects found)
-    size:float=2.6, # panel height in inches
+    size:float=2.2, # panel height in inches
     objs:list=None, # `find_objects(loc, tau1, tau2)` when the caller has them already
 )->tuple: # (Figure, objects)
-    """The frame with each object's box, $S_v$, and each object's map
-    over the frame in its colour (the τ sliders' callback)."""
+    """The frame with each object's box, $S_v$, and each object's map over the frame in its colour, each map with
+    a colour bar in its own values; two panels a row for a wide frame (the τ sliders' callback)."""
     objs = find_objects(loc, tau1, tau2) if objs is None else objs
     rgb, colors = loc.image, object_colors(len(objs))
     H0, W0 = rgb.shape[:2]
     n = 2 + len(objs)
-    fig, axs = subplots(1, n, figsize=(size * W0 / H0 * n + 0.2, size + 0.5), squeeze=False)
-    axs = axs[0]
-    axs[0].imshow(rgb); axs[0].set_title("frame", fontsize=9)
+    cols = min(n, 2 if W0 > 1.2 * H0 else 4)
+    rows = -(-n // cols)
+    fig, axs = subplots(rows, cols, figsize=(cols * (size * W0 / H0 + 0.9), rows * (size + 0.45) + 0.3),
+                        squeeze=False)
+    axs = axs.ravel()
+    for ax in axs[n:]: ax.remove()  # an odd panel count leaves one empty
+    axs[0].imshow(rgb); axs[0].set_title("frame, with each object's box", fontsize=9)
     for o, c in zip(objs, colors):
         if o["box"]: draw_boxes(axs[0], o["box"], c)
     S_v = loc.pred.S_v[0]
-    map_over_frame(axs[1], rgb, _unit(S_v), "magma")
-    axs[1].set_title(f"$S_v$ (max cosine {float(S_v.max()):.2f})", fontsize=9)
+    _bar(axs[1], map_over_frame(axs[1], rgb, _unit(S_v), "magma"), S_v, "cosine with the sound")
+    axs[1].set_title("$S_v$: where the sound is", fontsize=9)
     for k, (ax, o, c) in enumerate(zip(axs[2:], objs, colors)):
-        map_over_frame(ax, rgb, _unit(o["map"]), mcolors.LinearSegmentedColormap.from_list("o", [(*c, 0.0), (*c, 1.0)]))
+        shade = mcolors.LinearSegmentedColormap.from_list("o", [(*c, 0.), (*c, 1.)])  # transparent to its colour
+        map_over_frame(ax, rgb, _unit(o["map"]), shade)
+        # the bar: the same colours as they look over the faded frame (a bar drawn with `im` would be one flat colour)
+        bar = ScalarMappable(mcolors.Normalize(0, 1), mcolors.LinearSegmentedColormap.from_list("b", [(1., 1., 1.), c]))
+        _bar(ax, bar, torch.as_tensor(o["map"]), "its map")
         if o["box"]: draw_boxes(ax, o["box"], c)
         ax.set_title(f"object {k}: score {o['score']:.2f}", fontsize=9, color=c)
-    for ax in axs: ax.set_axis_off()
+    for ax in axs[:n]: ax.set_axis_off()
     t1, t2 = (loc.settings.tau1 if tau1 is None else tau1), (loc.settings.tau2 if tau2 is None else tau2)
     fig.suptitle(title or f"{len(objs)} object{'s' * (len(objs) != 1)} found at τ1 = {t1:.2f}, τ2 = {t2:.2f}",
                  fontsize=10)
-    fig.tight_layout()
+    fig.tight_layout(w_pad=3)
     return fig, objs
 
 # %% ../nbs/13_localize.ipynb #lo-overlay
