@@ -20,7 +20,7 @@ def masked_mean(
     return (w * x).sum((-2, -1)) / w.sum((-2, -1)).clamp_min(torch.finfo(w.dtype).tiny)
 
 # %% ../nbs/04_avc_loss.ipynb #087491ef
-TEMPERATURE = 0.07  # the logits' temperature: LVS's, which the official code keeps (§4.2)
+TEMPERATURE = 0.07  # the logits' temperature: LVS's, the official train.py's --logit_temperature (not in Eq. 3)
 
 def avc_terms(
     S_all:torch.Tensor, # B×B×h×w cosine of image n with audio m
