@@ -25,7 +25,7 @@ from .method import MethodSettings, group_objects, predict
 from .metrics import (count_confusion, iou_ceiling, match_objects, multi_source_metrics, pointing_accuracy,
                               prepare_map, single_source_metrics)
 from .model import NoSSLNet
-from .plots import draw_boxes, map_over_frame, object_colors, subplots
+from .plots import colorbar, draw_boxes, map_over_frame, object_colors, subplots
 
 # %% ../nbs/09b_scoring.ipynb #ev010
 def scene_figure(
@@ -36,27 +36,28 @@ def scene_figure(
     title:str=None, # what the reader should notice (default: sources and objects)
     size:float=2.4, # panel height in inches
 )->plt.Figure:
-    "Frame with boxes, $S_v$, and each object's map in its colour with its matched source's box."
+    "Frame with boxes, $S_v$, each object's map in its colour with its matched source's box; a colour bar per map."
     rgb = denormalize(frame.float().cpu()).numpy()  # H×W×3
     H, W = rgb.shape[:2]
     tiles = frame_tiles(H, W)
     masks = [boxes_to_mask(b, H, W) for b in boxes]
     match = match_objects(list(maps), masks, tiles)[0] if len(maps) and masks else np.full(len(maps), -1)
     colors = object_colors(len(maps))
-    fig, axs = subplots(1, 2 + len(maps), figsize=(size * W / H * (2 + len(maps)) + 0.2, size + 0.5), squeeze=False)
+    panel = (size - 0.5) * W / H + 0.5  # inches a panel: the frame (under its title) and its colour bar
+    fig, axs = subplots(1, 2 + len(maps), figsize=(panel * (2 + len(maps)) + 0.2, size + 0.5), squeeze=False)
     axs = axs[0]
     axs[0].imshow(rgb); axs[0].set_title(f"{len(boxes)} sounding source{'s' * (len(boxes) != 1)}", fontsize=9)
     for b in boxes: draw_boxes(axs[0], b, "white", ls="--")
-    map_over_frame(axs[1], rgb, prepare_map(S_v, H, W, tiles), "magma")
+    colorbar(axs[1], map_over_frame(axs[1], rgb, prepare_map(S_v, H, W, tiles), "magma"))
     axs[1].set_title(f"$S_v$ (max cosine {float(np.max(np.asarray(S_v, dtype=float))):.2f})", fontsize=9)
     for ax, m, c, i in zip(axs[2:], maps, colors, match):
         cmap = mcolors.LinearSegmentedColormap.from_list("o", [(*c, 0.0), (*c, 1.0)])
-        map_over_frame(ax, rgb, prepare_map(m, H, W, tiles), cmap)
+        colorbar(ax, map_over_frame(ax, rgb, prepare_map(m, H, W, tiles), cmap))
         if i >= 0: draw_boxes(ax, boxes[i], c)
         ax.set_title("surplus object" if i < 0 else f"object → source {i}", fontsize=9, color=c)
     for ax in axs: ax.set_axis_off()
     fig.suptitle(title or f"{len(boxes)} source(s), {len(maps)} object(s) found", fontsize=10)
-    fig.tight_layout()
+    fig.tight_layout(w_pad=2.5)
     return fig
 
 # %% ../nbs/09b_scoring.ipynb #ev015
@@ -293,7 +294,7 @@ def format_table(
     return "\n".join(
         [f"{title}: {results['n_scenes']} scenes{listed}{missing}, {results['kind']}-source protocol, percent "
          f"(paper: {paper['table']}{'; another data set, for scale only' if generated else ''})", *_render(rows, cols),
-         f"IoU ceiling of median binarisation: a perfect map scores cIoU {c['mean']:.1f} on average; "
+         f"IoU ceiling of median binarisation: a perfect map without ties scores cIoU {c['mean']:.1f} on average; "
          f"{c['reach_0.3']:.0f} % of sources can reach 0.3, {c['reach_0.5']:.0f} % can reach 0.5",
          f"count confusion (first τ cell; rows: sources, columns: objects found 0…{len(conf) - 1}): "
          + " | ".join(f"{s}: {' '.join(map(str, r))}" for s, r in enumerate(conf) if r.sum())])
