@@ -22,7 +22,7 @@ from execnb.shell import CaptureShell
 from PIL import Image
 
 ROOT = Path(__file__).resolve().parents[1]
-LIMIT_MB = 5  # all notebooks together
+LIMIT_MB = 6  # all notebooks together
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]|\r")  # terminal control sequences and carriage returns
 
 

@@ -14,7 +14,7 @@ import torch.nn.functional as F
 
 from .avc import TEMPERATURE, avc_loss
 from .clustering import TAU1, TAU2, group_batch, n_objects, object_maps
-from .ioi import EPS, IOIResult, ioi
+from .ioi import EN_MEAN, EPS, IOIResult, ioi
 from .model import ALPHA, MARGIN, OMEGA, NoSSLNet, sound_map, sound_map_all
 from .osc import osc_loss
 
@@ -29,6 +29,7 @@ class MethodSettings:
     alpha: float = ALPHA  # the mask's threshold α (Eq. 2)
     omega: float = OMEGA  # the mask's temperature ω (Eq. 2)
     margin: float = MARGIN  # trimap gap below α that gives E_n (LVS hard negatives)
+    en_mean: str = EN_MEAN  # E_n averages over "all" h·w cells (official code) or the "background" (paper)
     eps: float = EPS  # Alg. 1's ε: stop when no cell of S_v is above it
     region: str = "l2"  # Alg. 1's region test: "l2" (official code) or "inner" (the paper's text)
     t_max: int = None  # IOI iteration cap (None: h·w)
@@ -47,7 +48,7 @@ class MethodSettings:
     def ioi_kwargs(self)->dict:
         "The arguments of `ioi` (Alg. 1): every setting but τ1, τ2 and the object map."
         return dict(alpha=self.alpha, omega=self.omega, eps=self.eps, region=self.region, t_max=self.t_max,
-                    margin=self.margin)
+                    margin=self.margin, en_mean=self.en_mean)
 
 # %% ../nbs/08_method.ipynb #4f834ac8
 def method_losses(

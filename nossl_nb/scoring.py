@@ -218,7 +218,7 @@ def _figure_writer(folder, n:int, tau:tuple):
         if len(drawn) >= n: return
         fig = scene_figure(frame, s["S_v"], maps, s["boxes"], f"{s['id']}: {s['n_sources']} source(s), "
                            f"{len(maps)} object(s) at τ1={tau[0]:g}, τ2={tau[1]:g}")
-        fig.savefig(Path(folder)/f"scene_{len(drawn):03d}.png", dpi=80)
+        fig.savefig(Path(folder)/f"scene_{len(drawn):03d}.png", dpi=100)
         plt.close(fig); drawn.append(1)
     return draw
 

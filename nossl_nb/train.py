@@ -28,7 +28,7 @@ from .cli import (AtLeast0, AtLeast1, Cosine, Decay, NonNegative, Positive, Rang
 from .clustering import TAU1, TAU2, n_objects
 from .data import MIXES, LogSpectrogram, collate, clip_list, RandomMixtures
 from .datasets import DATASETS, PAPER_T6, SAMPLE_SOURCES, TRAIN_LISTS, load_test_set, train_seed
-from .ioi import EPS, REGIONS
+from .ioi import EN_MEAN, EN_MEANS, EPS, REGIONS
 from .model import ALPHA, AUDIO_POOLS, BACKBONES, HEADS, MARGIN, OMEGA, NoSSLNet, read_checkpoint, save_checkpoint
 from .method import OBJECT_MAP, OBJECT_MAPS, MethodSettings, method_losses, predict
 from .osc import OSC_REDUCTIONS
@@ -84,6 +84,7 @@ class TrainConfig:
     alpha: Cosine = ALPHA  # mask threshold (Eq. 2)
     omega: Positive = OMEGA  # mask temperature (Eq. 2)
     margin: NonNegative = MARGIN  # trimap gap (LVS hard negatives, E_n)
+    en_mean: Literal[EN_MEANS] = EN_MEAN  # E_n over "all" h·w cells (official code) or the "background" (paper)
     temperature: Positive = TEMPERATURE  # AVC logits temperature
     avc_form: Literal[AVC_FORMS] = "lvs"  # "lvs" (implementation) or "eq3" (the equation)
     eps: Cosine = EPS  # IOI stopping threshold ε
@@ -576,7 +577,7 @@ def epoch_figures(
         fig = scene_figure(batch["frame"][j], p.S_v[j].float().cpu(), p.maps[j, :int(p.K[j])].float().cpu(),
                            batch["boxes"][j], title=f"epoch {epoch + 1}: {int(p.K[j])} object(s) found, "
                                                     f"{len(batch['boxes'][j])} sounding")
-        fig.savefig(Path(folder) / f"epoch{epoch + 1:03d}_{j}.png", dpi=80); plt.close(fig)
+        fig.savefig(Path(folder) / f"epoch{epoch + 1:03d}_{j}.png", dpi=100); plt.close(fig)
         figs.append(fig)
     return figs
 
