@@ -1,0 +1,66 @@
+"""Would another grouping of IOI's seeds count better? Union-find (the paper's τ2 rule: single linkage) against average
+and complete linkage (scipy), on the same seeds of a checkpoint, at its own τ1.
+
+    python benchmarks/grouping.py [--checkpoint CKPT] [--n 256] [--seed 777]
+
+On generated mixed scenes (1-3 sources) in both layouts: tiles and one-frame stages (default: 256 of each at seed 777,
+the validation scenes of `docs/experiments.md`, not the test seed). Prints counting accuracy in %, with the share per
+number of sources, for each linkage and τ2. Union-find links two seeds whose cosine exceeds τ2 and takes the connected
+groups, so a chain of seeds can join two instruments; average and complete linkage cut the dendrogram of cosine
+distances at 1 - τ2 instead. About a minute on 2 cores.
+"""
+import argparse
+import os
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from scipy.cluster.hierarchy import fcluster, linkage
+
+from nossl_nb.course import SHIPPED
+from nossl_nb.data import LogSpectrogram, collate
+from nossl_nb.datasets import VALIDATION_SEED
+from nossl_nb.method import MethodSettings, predict
+from nossl_nb.model import load_network
+from nossl_nb.samples import SceneDataset, StageDataset
+
+LINKAGES = ("single", "average", "complete")  # "single" groups exactly as union-find over τ2 links does
+
+
+def seeds_of(net, settings, ds):
+    "Each scene's number of sources and its IOI seeds that τ1 keeps, unit length (k×c)."
+    spec, out = LogSpectrogram(), []
+    for i in range(len(ds)):
+        b = collate([ds[i]])
+        with torch.no_grad(): r = predict(net, b["frame"], spec(b["audio"]), settings=settings).ioi
+        s, e = F.normalize(r.seeds[0], dim=-1), F.normalize(r.E_n[0], dim=-1)  # T×c, c
+        out.append((len(b["boxes"][0]), s[r.valid[0] & (s @ e <= settings.tau1)].double().numpy()))
+    return out
+
+
+def count(x, method, tau2):
+    "Objects among seeds x (k×c, unit length) grouped by `method` linkage at cosine τ2."
+    if len(x) < 2: return len(x)
+    return len(set(fcluster(linkage(x, method=method, metric="cosine"), t=1 - tau2, criterion="distance")))
+
+
+if __name__ == "__main__":
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--checkpoint", default=str(SHIPPED), help="the checkpoint (default: the shipped one)")
+    ap.add_argument("--n", type=int, default=256, help="scenes of each layout")
+    ap.add_argument("--seed", type=int, default=VALIDATION_SEED, help="scene seed (default: the validation seed)")
+    ap.add_argument("--tau2", type=float, nargs="+", default=[0.1, 0.2, 0.3, 0.4, 0.5], help="τ2 values to try")
+    a = ap.parse_args()
+    net, ck = load_network(a.checkpoint)
+    settings, fs = MethodSettings.from_config(ck["config"]), ck["config"]["frame_size"]
+    print(f"{os.path.relpath(a.checkpoint)}: τ1 = {settings.tau1} (its own), {a.n} mixed scenes of each layout at seed {a.seed}")
+    for layout, ds in [("tiles", SceneDataset(a.n, "mixed", frame_size=fs, seed=a.seed)),
+                       ("stage", StageDataset(a.n, "mixed", frame_size=fs, seed=a.seed))]:
+        scenes = seeds_of(net, settings, ds)
+        for method in LINKAGES:
+            for tau2 in a.tau2:
+                right = {k: [] for k in (1, 2, 3)}
+                for n_true, x in scenes: right[n_true].append(count(x, method, tau2) == n_true)
+                total = np.mean([r for v in right.values() for r in v])
+                print(f"{layout} {method:8s} τ2 {tau2}: counting {100 * total:.1f} "
+                      f"({' / '.join(f'{100 * np.mean(v):.0f}' for v in right.values())})", flush=True)
