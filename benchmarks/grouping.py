@@ -53,7 +53,8 @@ if __name__ == "__main__":
     a = ap.parse_args()
     net, ck = load_network(a.checkpoint)
     settings, fs = MethodSettings.from_config(ck["config"]), ck["config"]["frame_size"]
-    print(f"{os.path.relpath(a.checkpoint)}: τ1 = {settings.tau1} (its own), {a.n} mixed scenes of each layout at seed {a.seed}")
+    print(f"{os.path.relpath(a.checkpoint)}: τ1 = {settings.tau1} (its own), "
+          f"{a.n} mixed scenes of each layout at seed {a.seed}")
     for layout, ds in [("tiles", SceneDataset(a.n, "mixed", frame_size=fs, seed=a.seed)),
                        ("stage", StageDataset(a.n, "mixed", frame_size=fs, seed=a.seed))]:
         scenes = seeds_of(net, settings, ds)
