@@ -20,24 +20,13 @@ from pathlib import Path
 
 import pytest
 
+from conftest import chromium_path as _chromium, need_browser as _need
+
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = "06_clustering.ipynb"
 TIMEOUT_MS = 120_000  # generous per-step limit: 2 shared cores, a cold kernel, torch imports
 
 pytestmark = pytest.mark.browser
-
-
-def _chromium():
-    for p in [os.environ.get("NOSSL_CHROMIUM"), shutil.which("chromium"), shutil.which("chromium-browser"),
-              shutil.which("google-chrome")]:
-        if p and Path(p).exists(): return p
-    return None
-
-
-def _need(what):
-    if os.environ.get("NOSSL_REQUIRE_BROWSER") == "1":
-        pytest.fail(f"{what} (NOSSL_REQUIRE_BROWSER=1: the browser test must run here)")
-    pytest.skip(what)
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,6 @@ import functools
 import html.parser
 import http.server
 import os
-import shutil
 import subprocess
 import sys
 import threading
@@ -18,25 +17,13 @@ import time
 import urllib.parse
 from pathlib import Path
 
-import pytest
+
+from conftest import chromium_path as _chromium, need_browser as _need
 
 ROOT = Path(__file__).resolve().parents[1]
 # the landing page, and two method notebooks with figures and equations (03: displayed ones, 05: Alg. 1's)
 PAGES = ["index.html", "03_sound_map.html", "05_ioi.html"]
 TIMEOUT_MS = 60_000
-
-
-def _chromium():
-    for p in [os.environ.get("NOSSL_CHROMIUM"), shutil.which("chromium"), shutil.which("chromium-browser"),
-              shutil.which("google-chrome")]:
-        if p and Path(p).exists(): return p
-    return None
-
-
-def _need(what):
-    if os.environ.get("NOSSL_REQUIRE_BROWSER") == "1":
-        pytest.fail(f"{what} (NOSSL_REQUIRE_BROWSER=1: the browser test must run here)")
-    pytest.skip(what)
 
 
 def _favicon(url):
