@@ -6,6 +6,8 @@
 __all__ = ['subplots', 'colorbar', 'show_maps', 'object_colors', 'label_image', 'map_over_frame', 'draw_boxes']
 
 # %% ../nbs/14_plots.ipynb #86db7c1f
+from matplotlib.cm import ScalarMappable
+from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 import numpy as np
 import seaborn as sns
@@ -30,8 +32,13 @@ def colorbar(
     mappable, # what drew it (`ax.imshow`'s return value)
     label:str=None, # what the colours mean
 ):
-    "A colour bar exactly as tall as its map, just right of it (an inset of `ax`, so any layout keeps it aligned)."
+    """A colour bar exactly as tall as its map, just right of it (an inset of `ax`, so any layout keeps it aligned).
+    A colormap that fades in (transparent → a colour, as an object's map over its frame) is drawn over white."""
     cax = ax.inset_axes([1.03, 0, 0.05, 1])
+    rgba = mappable.cmap(np.linspace(0, 1, 256))  # 256×4
+    if (rgba[:, 3] < 1).any():  # transparent steps would show the bar's white background as one flat colour
+        over_white = rgba[:, :3] * rgba[:, 3:] + (1 - rgba[:, 3:])
+        mappable = ScalarMappable(mappable.norm, ListedColormap(over_white))
     cb = ax.figure.colorbar(mappable, cax=cax)
     cb.ax.tick_params(labelsize=7)
     if label: cb.set_label(label, fontsize=8)
