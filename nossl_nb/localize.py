@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Literal, NamedTuple
 
 import matplotlib.colors as mcolors
-from matplotlib.cm import ScalarMappable
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
@@ -248,10 +247,7 @@ def localization_figure(
     axs[1].set_title("$S_v$: where the sound is", fontsize=9)
     for k, (ax, o, c) in enumerate(zip(axs[2:], objs, colors)):
         shade = mcolors.LinearSegmentedColormap.from_list("o", [(*c, 0.), (*c, 1.)])  # transparent to its colour
-        map_over_frame(ax, rgb, _unit(o["map"]), shade)
-        # the bar: the same colours as they look over the faded frame (a bar drawn with `im` would be one flat colour)
-        bar = ScalarMappable(mcolors.Normalize(0, 1), mcolors.LinearSegmentedColormap.from_list("b", [(1., 1., 1.), c]))
-        _bar(ax, bar, torch.as_tensor(o["map"]), "its map")
+        _bar(ax, map_over_frame(ax, rgb, _unit(o["map"]), shade), torch.as_tensor(o["map"]), "its map")  # white → colour
         if o["box"]: draw_boxes(ax, o["box"], c)
         ax.set_title(f"object {k}: score {o['score']:.2f}", fontsize=9, color=c)
     for ax in axs[:n]: ax.set_axis_off()
