@@ -247,7 +247,8 @@ def localization_figure(
     axs[1].set_title("$S_v$: where the sound is", fontsize=9)
     for k, (ax, o, c) in enumerate(zip(axs[2:], objs, colors)):
         shade = mcolors.LinearSegmentedColormap.from_list("o", [(*c, 0.), (*c, 1.)])  # transparent to its colour
-        _bar(ax, map_over_frame(ax, rgb, _unit(o["map"]), shade), torch.as_tensor(o["map"]), "its map")  # white → colour
+        im = map_over_frame(ax, rgb, _unit(o["map"]), shade)
+        _bar(ax, im, torch.as_tensor(o["map"]), "its map")  # drawn over white: white → its colour
         if o["box"]: draw_boxes(ax, o["box"], c)
         ax.set_title(f"object {k}: score {o['score']:.2f}", fontsize=9, color=c)
     for ax in axs[:n]: ax.set_axis_off()
