@@ -10,8 +10,9 @@ from pathlib import Path
 import torch
 from torch.utils.data import DataLoader
 
-from nossl_nb.data import collate, vggss
-from nossl_nb.samples import SceneDataset, load_assets, write_vggsound
+from nossl_nb.data import collate
+from nossl_nb.layouts import vggss, write_vggsound
+from nossl_nb.samples import SceneDataset, load_assets
 
 
 def rate(loader, n):

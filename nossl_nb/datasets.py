@@ -11,7 +11,8 @@ from pathlib import Path
 
 from torch.utils.data import Subset
 
-from .data import MissingDataError, music, vggss, vggsound_mix
+from .data import MissingDataError
+from .layouts import music, vggss, vggsound_mix
 from .samples import SceneDataset, StageDataset
 
 # %% ../nbs/09a_datasets.ipynb #ds-seeds

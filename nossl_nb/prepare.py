@@ -19,8 +19,9 @@ import soundfile as sf
 from tqdm.auto import tqdm
 
 from .cli import AtLeast1, Positive, fail, run_command
-from .data import (CLIP_SECONDS, METADATA, SR, VIDEO_EXTS, DataError, Layout, MissingDataError, atomic_write,
-                   music_audio_name, scan_folder, video_frame, find_meta, load_audio, load_frame)
+from .data import (CLIP_SECONDS, SR, VIDEO_EXTS, DataError, MissingDataError, atomic_write, video_frame, load_audio,
+                           load_frame)
+from .layouts import METADATA, Layout, find_meta, music_audio_name, scan_folder
 from .datasets import DATASETS, MIX_SEED
 
 

@@ -5,16 +5,15 @@
 # %% auto #0
 __all__ = ['SAMPLES_DIR', 'SOURCES', 'ASPECTS', 'STAGE_AREA', 'STAGE_SILENT', 'STAGE_FILL', 'Assets', 'load_assets',
            'template_accuracy', 'scaled_backgrounds', 'make_tile', 'restyle', 'augment_picture', 'random_background',
-           'augment_sound', 'SceneDataset', 'StageDataset', 'write_music', 'write_vggsound']
+           'augment_sound', 'SceneDataset', 'StageDataset']
 
 # %% ../nbs/02_samples.ipynb #imports
-import csv, functools, json, math, os
+import functools, math, os
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from fastcore.basics import patch
-import soundfile as sf
 import torch
 import torch.nn.functional as F
 from PIL import Image
@@ -23,7 +22,7 @@ from torchvision.transforms import InterpolationMode
 from torchvision.transforms.v2.functional import adjust_hue, gaussian_blur, rgb_to_grayscale, rotate
 
 import nossl_nb
-from .data import FRAME_SIZE, SR, LogSpectrogram, denormalize, load_audio, mix, normalize
+from .data import FRAME_SIZE, SR, LogSpectrogram, load_audio, mix, normalize
 from .geometry import working_size
 
 # %% ../nbs/02_samples.ipynb #assets
@@ -384,74 +383,3 @@ class StageDataset(Dataset):
         audio = audio / audio.abs().max().clamp(min=1)  # rescaled, as `mix` does, when the sum would clip
         return {"id": f"stage{self.seed}_{i:06d}", "frame": normalize(canvas), "audio": audio,
                 "boxes": boxes, "classes": order[:n], "n_sources": n, "silent": order[n:n + m]}
-
-# %% ../nbs/02_samples.ipynb #write
-def _save(sample, root, frame_id, audio_id, audio_ext):
-    "Write a sample's frame (JPEG) and audio; return its boxes normalised to the frame."
-    H, W = sample["frame"].shape[-2:]
-    image = Image.fromarray((denormalize(sample["frame"]) * 255).round().byte().numpy())
-    image.save(root/"frames"/f"{frame_id}.jpg", quality=92)
-    sf.write(root/"audio"/f"{audio_id}{audio_ext}", sample["audio"].numpy(), SR, subtype="PCM_16")
-    return [(b / torch.tensor([W, H, W, H])).tolist() for b in sample["boxes"]]
-
-def _folders(root):
-    root = Path(root)
-    for d in ("frames", "audio"): (root/d).mkdir(parents=True, exist_ok=True)
-    return root
-
-def write_music(root, # folder to create: frames/, audio/, music_solo.json, music_duet.json and lists
-                n_solo=20, # MUSIC-Solo clips
-                n_duet=10, # MUSIC-Duet clips
-                seed=0, # seed of the scenes
-                audio_ext=".flac", # ".flac" or ".wav"
-                # one-frame scenes (`StageDataset`: players anywhere in one frame, as MUSIC's are) instead of tiles
-                stage:bool=False,
-                **kwargs, # passed to `SceneDataset` or `StageDataset` (frame_size, classes, …)
-               ) -> Path:
-    "Generated MUSIC-Solo and MUSIC-Duet in MUSIC's layout (normalised x, y, w, h boxes)."
-    root, xywh = _folders(root), lambda b: [b[0], b[1], b[2] - b[0], b[3] - b[1]]
-    solo, duet = [], []
-    for split, n, out in (("single", n_solo, solo), ("duet", n_duet, duet)):
-        ds = (StageDataset if stage else SceneDataset)(n, split, seed=seed, **kwargs)
-        for i in range(n):
-            s, video = ds[i], f"{split[:4]}{seed:03d}{i:04d}"  # 11 characters, like a YouTube id
-            boxes = _save(s, root, f"{video}_000_00000", video, audio_ext)
-            record = {"file": f"{video}_000_00000"}
-            if split == "single": record |= {"class": s["classes"][0], "bbox": xywh(boxes[0][0])}
-            else:
-                for k in (0, 1): record |= {f"class_src{k + 1}": s["classes"][k], f"bbox_src{k + 1}": xywh(boxes[k][0])}
-            out.append(record)
-    (root/"music_solo.json").write_text(json.dumps(solo))
-    (root/"music_duet.json").write_text(json.dumps(duet))
-    (root/"music_solo_test.csv").write_text("".join(f"{r['file']},{r['class']}\n" for r in solo))
-    (root/"music_duet_test.csv").write_text("".join(f"{r['file']}\n" for r in duet))
-    (root/"music_solo_train.txt").write_text("".join(f"{r['file']},{r['class']}\n" for r in solo))
-    return root
-
-# %% ../nbs/02_samples.ipynb #8f1793ce
-def write_vggsound(root, # folder to create: frames/, audio/, vggss.json, the mixture lists, a train list
-                   n=30, # single clips written
-                   n_mix=10, # rows of each mixture list (duet, trio, mixed)
-                   seed=0, # seed of the scenes and of the pairing
-                   audio_ext=".flac", # ".flac" or ".wav"
-                   **kwargs, # passed to `SceneDataset` (frame_size, distractors, classes)
-                  ) -> Path:
-    "Generated VGG-SS clips plus VGGSound-Duet/-Trio/-Mixed lists, in VGGSound's layout (normalised xyxy boxes)."
-    root, ds = _folders(root), SceneDataset(n, "single", seed=seed, **kwargs)
-    records = []
-    for i in range(n):
-        s, clip = ds[i], f"vgg{seed:03d}{i:05d}_{(i * 10) % 300:06d}"  # like zpWuikVorYg_000032
-        records.append({"file": clip, "class": s["classes"][0], "bbox": _save(s, root, clip, clip, audio_ext)[0]})
-    (root/"vggss.json").write_text(json.dumps(records))
-    (root/"vggsound_train.txt").write_text("".join(r["file"] + "\n" for r in records))
-    g = torch.Generator().manual_seed(seed)
-    for name, (lo, hi) in (("duet", (2, 2)), ("trio", (3, 3)), ("mixed", (1, 3))):
-        with open(root/f"vggsound_{name}_test.csv", "w", newline="") as f:
-            for _ in range(n_mix):
-                k = int(torch.randint(lo, hi + 1, (), generator=g))
-                rows, seen = [], set()
-                for j in torch.randperm(n, generator=g).tolist():
-                    if records[j]["class"] not in seen: rows.append(records[j]); seen.add(records[j]["class"])
-                    if len(rows) == k: break
-                csv.writer(f).writerow([x for r in rows for x in (r["file"], r["class"])])
-    return root

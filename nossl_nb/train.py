@@ -26,7 +26,8 @@ from .avc import AVC_FORMS, TEMPERATURE
 from .cli import (AtLeast0, AtLeast1, Cosine, Decay, NonNegative, Positive, Range, check_values, command_line,
                           fail, given_options, keep_freed_memory, option_help)
 from .clustering import TAU1, TAU2, n_objects
-from .data import MIXES, LogSpectrogram, collate, clip_list, RandomMixtures
+from .data import MIXES, LogSpectrogram, collate, RandomMixtures
+from .layouts import clip_list
 from .datasets import DATASETS, PAPER_T6, SAMPLE_SOURCES, TRAIN_LISTS, load_test_set, train_seed
 from .ioi import EN_MEAN, EN_MEANS, EPS, REGIONS
 from .model import ALPHA, AUDIO_POOLS, BACKBONES, HEADS, MARGIN, OMEGA, NoSSLNet, read_checkpoint, save_checkpoint

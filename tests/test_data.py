@@ -8,9 +8,9 @@ import soundfile as sf
 import torch
 from torch.utils.data import DataLoader
 
-from nossl_nb.data import (N_SAMPLES, SR, DataError, MissingDataError, RandomMixtures, clip_list, collate,
-                           load_audio, load_frame, music, vggss, vggsound_mix)
-from nossl_nb.samples import SceneDataset, write_music, write_vggsound
+from nossl_nb.data import N_SAMPLES, SR, DataError, MissingDataError, RandomMixtures, collate, load_audio, load_frame
+from nossl_nb.layouts import clip_list, music, vggss, vggsound_mix, write_music, write_vggsound
+from nossl_nb.samples import SceneDataset
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,8 @@ from nossl_nb.datasets import DATASETS, PAPER
 from nossl_nb.evaluate import main
 from nossl_nb.scoring import evaluate
 from nossl_nb.model import NoSSLNet
-from nossl_nb.samples import SceneDataset, write_music, write_vggsound
+from nossl_nb.layouts import write_music, write_vggsound
+from nossl_nb.samples import SceneDataset
 
 ROOT = Path(__file__).resolve().parents[1]
 MULTI = ["CAP", "PIAP", "CIoU@0.3", "AUC", "count_acc", "pointing"]

@@ -16,7 +16,8 @@ import pytest
 import torch
 
 from nossl_nb.cli import command_line
-from nossl_nb.data import METADATA, SR, _vggss_boxes, clip_list, load_audio, load_frame, music, vggss, vggsound_mix
+from nossl_nb.data import SR, load_audio, load_frame
+from nossl_nb.layouts import METADATA, _vggss_boxes, clip_list, music, vggss, vggsound_mix
 from nossl_nb.evaluate import main as evaluate_main
 from nossl_nb.model import NoSSLNet
 from nossl_nb.prepare import check_folder, listed_scenes, prepare, summary

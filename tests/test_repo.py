@@ -135,7 +135,8 @@ def test_the_method_defaults_live_in_one_place():
 
 
 LAYERS = [  # bottom to top: a module imports only from its own layer or the ones below (00_index draws them)
-    {"install", "cli", "data", "geometry", "media", "samples", "plots"},  # data, tiles, files, the shared look
+    # data, tiles, files, the shared look
+    {"install", "cli", "data", "geometry", "media", "samples", "layouts", "plots"},
     {"model", "avc", "ioi", "clustering", "osc", "method", "metrics"},  # the network, the method, the protocol
     {"datasets", "scoring", "course"},  # what the commands share, and the course's fixtures
     {"train", "evaluate", "reproduce", "localize", "prepare"},  # the commands
