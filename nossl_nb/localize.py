@@ -263,35 +263,39 @@ def overlay_layer(
     objs:list, # `find_objects` of one window
     H:int, # the video's frame height
     W:int, # its width
+    label:str=None, # a caption for the top-left corner
     strength:float=0.6, # opacity of a map at its peak
-)->tuple: # (H×W×1 opacity, H×W×3 colour already multiplied by it)
-    "Every object's map upsampled onto the frame in its colour, composited into one layer (computed once per window)."
-    A, L = np.zeros((H, W, 1), np.float32), np.zeros((H, W, 3), np.float32)
+)->Image.Image: # H×W RGBA: what is drawn over every frame of the window
+    """Every object's map upsampled onto the frame in its colour ("over" compositing), its box and score, and the
+    caption, in one transparent layer: made once per window, pasted on each of its frames."""
+    A, L = np.zeros((H, W, 1), np.float32), np.zeros((H, W, 3), np.float32)  # opacity; colour times opacity
     for o, c in zip(objs, object_colors(len(objs))):
         m = torch.as_tensor(_unit(o["map"]), dtype=torch.float32)[None, None]  # 1×1×h×w
         a = strength * F.interpolate(m, size=(H, W), mode="bilinear", align_corners=False)[0, 0, :, :, None].numpy()
-        L, A = L * (1 - a) + a * np.asarray(c, np.float32), A + a - A * a  # "over" compositing
-    return A, L
+        L, A = L * (1 - a) + a * np.asarray(c, np.float32), A + a - A * a
+    rgba = np.concatenate([L / np.maximum(A, 1e-6), A], -1)  # H×W×4, the colour no longer multiplied by A
+    layer = Image.fromarray((rgba * 255).round().astype(np.uint8), "RGBA")
+    draw, font = ImageDraw.Draw(layer), ImageFont.load_default(size=max(10, H // 18))
+    for k, (o, c) in enumerate(zip(objs, object_colors(len(objs)))):
+        if o["box"] is None: continue
+        x1, y1, x2, y2 = o["box"]
+        colour = (*(round(255 * v) for v in c), 255)
+        draw.rectangle((x1, y1, x2 - 1, y2 - 1), outline=colour, width=max(2, H // 150))
+        draw.text((x1 + 3, y1 + 2), f"{k}: {o['score']:.2f}", fill=colour, font=font,
+                  stroke_width=1, stroke_fill=(0, 0, 0, 255))
+    if label: draw.text((4, 3), label, fill=(255, 255, 255, 255), font=font, stroke_width=1, stroke_fill=(0, 0, 0, 255))
+    return layer
 
 def overlay_frame(
     rgb:np.ndarray, # H×W×3 uint8 frame
     objs:list, # `find_objects` of the window it belongs to
-    layer=None, # `overlay_layer(objs, H, W)` (computed here if None)
-    label:str=None, # a caption for the top-left corner
+    layer:Image.Image=None, # `overlay_layer(objs, H, W, label)` (made here if None)
+    label:str=None, # a caption for the top-left corner (when the layer is made here)
 )->np.ndarray: # H×W×3 uint8
     "A video frame with the objects' maps, boxes and scores drawn on it."
-    H, W = rgb.shape[:2]
-    A, L = layer or overlay_layer(objs, H, W)
-    im = Image.fromarray(np.clip((rgb.astype(np.float32) / 255 * (1 - A) + L) * 255, 0, 255).round().astype(np.uint8))
-    draw, font = ImageDraw.Draw(im), ImageFont.load_default(size=max(10, H // 18))
-    for k, (o, c) in enumerate(zip(objs, object_colors(len(objs)))):
-        if o["box"] is None: continue
-        x1, y1, x2, y2 = o["box"]
-        colour = tuple(round(255 * v) for v in c)
-        draw.rectangle((x1, y1, x2 - 1, y2 - 1), outline=colour, width=max(2, H // 150))
-        draw.text((x1 + 3, y1 + 2), f"{k}: {o['score']:.2f}", fill=colour, font=font,
-                  stroke_width=1, stroke_fill=(0, 0, 0))
-    if label: draw.text((4, 3), label, fill=(255, 255, 255), font=font, stroke_width=1, stroke_fill=(0, 0, 0))
+    im = Image.fromarray(rgb)
+    layer = layer or overlay_layer(objs, *rgb.shape[:2], label)
+    im.paste(layer, (0, 0), layer)  # frame × (1 − opacity) + layer × opacity, in PIL's C
     return np.asarray(im)
 
 # %% ../nbs/13_localize.ipynb #lo-records
@@ -377,10 +381,11 @@ def overlaid_frames(
     for t, f in frames:
         k = int(np.clip(np.round((t - CLIP_SECONDS / 2) / every), 0, len(starts) - 1))  # the nearest window centre
         rgb = f.to_ndarray(format="rgb24")  # H×W×3
-        if k != shown: shown, layer = k, overlay_layer(objects[k], *rgb.shape[:2])
-        K = len(objects[k])
-        caption = f"{starts[k]:.1f}-{starts[k] + CLIP_SECONDS:.1f} s: {K} object{'s' * (K != 1)}"
-        yield overlay_frame(rgb, objects[k], layer, caption)
+        if k != shown:  # a new window: its layer, caption included
+            K = len(objects[k])
+            caption = f"{starts[k]:.1f}-{starts[k] + CLIP_SECONDS:.1f} s: {K} object{'s' * (K != 1)}"
+            shown, layer = k, overlay_layer(objects[k], *rgb.shape[:2], caption)
+        yield overlay_frame(rgb, objects[k], layer)
 
 # %% ../nbs/13_localize.ipynb #lo-window-records
 def _window_records(
