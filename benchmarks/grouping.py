@@ -1,16 +1,19 @@
 """Would another grouping of IOI's seeds count better? Union-find (the paper's τ2 rule: single linkage) against average
-and complete linkage (scipy), on the same seeds of a checkpoint, at its own τ1.
+and complete linkage (scipy), on the same seeds of a checkpoint, at its own τ1 or others.
 
-    python benchmarks/grouping.py [--checkpoint CKPT] [--n 256] [--seed 777]
+    python benchmarks/grouping.py [--checkpoint CKPT] [--n 256] [--seed 777] [--linkages single average complete]
+                                  [--tau1 T1 ...] [--tau2 T2 ...] [--set eps=0.2 ...]
 
 On generated mixed scenes (1-3 sources) in both layouts: tiles and one-frame stages (default: 256 of each at seed 777,
 the validation scenes of `docs/experiments.md`, not the test seed). Prints counting accuracy in %, with the share per
-number of sources, for each linkage and τ2. Union-find links two seeds whose cosine exceeds τ2 and takes the connected
-groups, so a chain of seeds can join two instruments; average and complete linkage cut the dendrogram of cosine
-distances at 1 - τ2 instead. About a minute on 2 cores.
+number of sources, for each linkage, τ1 (default: the checkpoint's own) and τ2. `--set` changes a test-time setting
+of `MethodSettings` (e.g. IOI's ε) before the seeds are found. Union-find links two seeds whose cosine exceeds τ2 and
+takes the connected groups, so a chain of seeds can join two instruments; average and complete linkage cut the
+dendrogram of cosine distances at 1 - τ2 instead. About a minute on 2 cores.
 """
 import argparse
 import os
+from dataclasses import replace
 
 import numpy as np
 import torch
@@ -28,14 +31,21 @@ LINKAGES = ("single", "average", "complete")  # "single" groups exactly as union
 
 
 def seeds_of(net, settings, ds):
-    "Each scene's number of sources and its IOI seeds that τ1 keeps, unit length (k×c)."
+    "Each scene's number of sources, its IOI seeds (unit length, k×c) and their cosines with E_n (k)."
     spec, out = LogSpectrogram(), []
     for i in range(len(ds)):
         b = collate([ds[i]])
         with torch.no_grad(): r = predict(net, b["frame"], spec(b["audio"]), settings=settings).ioi
-        s, e = F.normalize(r.seeds[0], dim=-1), F.normalize(r.E_n[0], dim=-1)  # T×c, c
-        out.append((len(b["boxes"][0]), s[r.valid[0] & (s @ e <= settings.tau1)].double().numpy()))
+        s, e = F.normalize(r.seeds[0], dim=-1)[r.valid[0]], F.normalize(r.E_n[0], dim=-1)  # k×c, c
+        out.append((len(b["boxes"][0]), s.double().numpy(), (s @ e).double().numpy()))
     return out
+
+
+def setting(text):
+    "KEY=VALUE → (key, value) of a `MethodSettings` field, the value a float where it reads as one."
+    key, _, value = text.partition("=")
+    try: return key, float(value)
+    except ValueError: return key, value
 
 
 def count(x, method, tau2):
@@ -50,18 +60,24 @@ if __name__ == "__main__":
     ap.add_argument("--n", type=int, default=256, help="scenes of each layout")
     ap.add_argument("--seed", type=int, default=VALIDATION_SEED, help="scene seed (default: the validation seed)")
     ap.add_argument("--tau2", type=float, nargs="+", default=[0.1, 0.2, 0.3, 0.4, 0.5], help="τ2 values to try")
+    ap.add_argument("--tau1", type=float, nargs="+", default=None, help="τ1 values to try (default: the checkpoint's)")
+    ap.add_argument("--linkages", nargs="+", default=LINKAGES, choices=LINKAGES, help="the linkages to try")
+    ap.add_argument("--set", type=setting, nargs="*", default=[], metavar="KEY=VALUE",
+                    help="test-time settings that differ from the checkpoint's (MethodSettings fields, e.g. eps=0.2)")
     a = ap.parse_args()
     net, ck = load_network(a.checkpoint)
     settings, fs = MethodSettings.from_config(ck["config"]), ck["config"]["frame_size"]
-    print(f"{os.path.relpath(a.checkpoint)}: τ1 = {settings.tau1} (its own), "
+    settings = replace(settings, **dict(a.set))
+    print(f"{os.path.relpath(a.checkpoint)}: τ1 = {settings.tau1} (its own), {dict(a.set) or 'its own settings'}, "
           f"{a.n} mixed scenes of each layout at seed {a.seed}")
     for layout, ds in [("tiles", SceneDataset(a.n, "mixed", frame_size=fs, seed=a.seed)),
                        ("stage", StageDataset(a.n, "mixed", frame_size=fs, seed=a.seed))]:
         scenes = seeds_of(net, settings, ds)
-        for method in LINKAGES:
-            for tau2 in a.tau2:
-                right = {k: [] for k in (1, 2, 3)}
-                for n_true, x in scenes: right[n_true].append(count(x, method, tau2) == n_true)
-                total = np.mean([r for v in right.values() for r in v])
-                print(f"{layout} {method:8s} τ2 {tau2}: counting {100 * total:.1f} "
-                      f"({' / '.join(f'{100 * np.mean(v):.0f}' for v in right.values())})", flush=True)
+        for method in a.linkages:
+            for tau1 in a.tau1 or [settings.tau1]:
+                for tau2 in a.tau2:
+                    right = {k: [] for k in (1, 2, 3)}
+                    for n_true, x, c in scenes: right[n_true].append(count(x[c <= tau1], method, tau2) == n_true)
+                    total = np.mean([r for v in right.values() for r in v])
+                    print(f"{layout} {method:8s} τ1 {tau1} τ2 {tau2}: counting {100 * total:.1f} "
+                          f"({' / '.join(f'{100 * np.mean(v):.0f}' for v in right.values())})", flush=True)
