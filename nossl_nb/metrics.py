@@ -135,6 +135,14 @@ def _ap(scores, labels) -> float:
     tp, n = np.cumsum(y)[last], np.flatnonzero(last) + 1
     return float(np.sum(np.diff(np.r_[0.0, tp / tp[-1]]) * tp / n))
 
+def _ap_binary(P, labels) -> float:
+    "`_ap` of 0/1 scores without a sort: r·p + (1 − r)·b, the two-level form above (b = the share of positives)."
+    y = labels.astype(np.float64)
+    T, N, n1, tp1 = y.sum(), y.size, P.sum(), (P * y).sum()
+    if n1 == 0 or n1 == N: return float(T / N)  # one level: every pixel enters at one threshold
+    r = tp1 / T
+    return float(r * (tp1 / n1) + (1 - r) * T / N)
+
 def average_precision(
     pred_map, # h×w or H×W map (resized to the mask and min-max normalised here)
     gt_mask, # H×W 0/1 ground-truth mask
@@ -235,7 +243,7 @@ def single_source_metrics(
         P = binarize(p)
         empty = G.sum() == 0
         ious.append(_ciou(P, G))
-        ap.append(0.0 if empty else _ap(P.ravel(), G.ravel()))
+        ap.append(0.0 if empty else _ap_binary(P.ravel(), G.ravel()))
         ap_map.append(0.0 if empty else _ap(p.ravel(), G.ravel()))
         conf.append(_confidence(r))
     ious = np.array(ious)
@@ -273,13 +281,19 @@ def match_objects(
     "Match each object to at most one source, greedily by cIoU; return the match and the cIoU matrix."
     G = [_as_array(g) for g in gt_masks]
     if len(G) == 0: return np.full(len(object_maps), -1), np.zeros((len(object_maps), 0))
-    return _match_prepared([prepare_map(m, *G[0].shape, tiles, mode) for m in object_maps], G, tiles, greedy)
+    P = [_binarize_tiles(prepare_map(m, *G[0].shape, tiles, mode), tiles) for m in object_maps]
+    return _match_prepared(P, G, tiles, greedy)
+
+def _binarize_tiles(p, tiles) -> np.ndarray:
+    "A prepared H×W map with each tile binarised at its own median (0/1)."
+    P = np.zeros_like(p)
+    for r in tile_slices(*p.shape, tiles): P[r] = binarize(p[r])
+    return P
 
 def _match_prepared(P, G, tiles, greedy) -> tuple:
-    "`match_objects` on maps already prepared at the frame size (K lists of H×W, S masks)."
+    "`match_objects` on maps already prepared and binarised tile by tile (`_binarize_tiles`: K H×W, S masks)."
     regions = [tile_of(g, tiles) for g in G]
-    # K×S
-    iou = np.array([[_ciou(binarize(p[r]), g[r]) for g, r in zip(G, regions)] for p in P]).reshape(len(P), len(G))
+    iou = np.array([[_ciou(P_k[r], g[r]) for g, r in zip(G, regions)] for P_k in P]).reshape(len(P), len(G))  # K×S
     return _greedy_match(iou, greedy), iou
 
 # %% ../nbs/09_metrics.ipynb #a0000072
@@ -310,9 +324,8 @@ def _piap(
     if not raw or gt_union.sum() == 0: return 0.0, 0.0
     stack = np.stack(raw)  # K×H×W
     p = _normalize_tiles(stack.sum(0) if union == "sum" else stack.max(0), tiles)
-    P = np.zeros_like(p)
-    for r in tile_slices(*gt_union.shape, tiles): P[r] = binarize(p[r])  # each tile at its own median
-    return _ap(P.ravel(), gt_union.ravel()), _ap(p.ravel(), gt_union.ravel())
+    P = _binarize_tiles(p, tiles)  # each tile at its own median
+    return _ap_binary(P.ravel(), gt_union.ravel()), _ap(p.ravel(), gt_union.ravel())
 
 def _scene_scores(scene, tiles, union, greedy, mode) -> tuple:
     """One scene's part of the table: its matched cIoUs, CAP and CAP_map terms (zeros for
@@ -324,14 +337,15 @@ def _scene_scores(scene, tiles, union, greedy, mode) -> tuple:
         return [0.0] * K, [0.0] * K, [0.0] * K, 0.0, 0.0, K == 0
     raw = [_resize(m, *G[0].shape, mode) for m in maps]  # K × H×W, before normalisation
     P = [_normalize_tiles(r, tiles) for r in raw]
-    match, iou = _match_prepared(P, G, tiles, greedy)
+    B = [_binarize_tiles(p, tiles) for p in P]  # each object binarised once, tile by tile
+    match, iou = _match_prepared(B, G, tiles, greedy)
     pairs = [(k, i) for k, i in enumerate(match) if i >= 0]
     zeros = [0.0] * (max(K, S) - len(pairs))
     cap, cap_map = [], []
     for k, i in pairs:
         r = tile_of(G[i], tiles)
-        p, g = P[k][r].ravel(), G[i][r].ravel()
-        cap.append(_ap(binarize(p), g)); cap_map.append(_ap(p, g))
+        g = G[i][r].ravel()
+        cap.append(_ap_binary(B[k][r].ravel(), g)); cap_map.append(_ap(P[k][r].ravel(), g))
     return [iou[k, i] for k, i in pairs] + zeros, cap + zeros, cap_map + zeros, *_piap(raw, G, tiles, union), K == S
 
 # %% ../nbs/09_metrics.ipynb #305b1c09
