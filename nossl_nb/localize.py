@@ -294,7 +294,7 @@ def overlay_frame(
 )->np.ndarray: # H×W×3 uint8
     "A video frame with the objects' maps, boxes and scores drawn on it."
     im = Image.fromarray(rgb)
-    layer = layer or overlay_layer(objs, *rgb.shape[:2], label)
+    if layer is None: layer = overlay_layer(objs, *rgb.shape[:2], label)
     im.paste(layer, (0, 0), layer)  # frame × (1 − opacity) + layer × opacity, in PIL's C
     return np.asarray(im)
 
