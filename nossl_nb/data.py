@@ -10,7 +10,7 @@ __all__ = ['SR', 'CLIP_SECONDS', 'N_SAMPLES', 'FRAME_SIZE', 'IMAGENET_MEAN', 'IM
            'load_clip', 'show_sample', 'mix', 'collate', 'AVDataset', 'RandomMixtures', 'atomic_write']
 
 # %% ../nbs/01_audio_visual_data.ipynb #imports
-import functools, math, os, warnings
+import functools, io, math, os, warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -85,8 +85,7 @@ def player(wav, # N waveform in [-1, 1] (a tensor or an array)
            sr=SR, # its sample rate
           ): # an `IPython.display.Audio` that plays it
     "An audio player for a notebook, the sound embedded as MP3."
-    import io
-    from IPython.display import Audio
+    from IPython.display import Audio  # only where a notebook plays a sound
     buf = io.BytesIO()
     sf.write(buf, np.asarray(wav, dtype=np.float32), sr, format="MP3")
     audio = Audio(data=buf.getvalue())

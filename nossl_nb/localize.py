@@ -269,14 +269,15 @@ def overlay_layer(
     """Every object's map upsampled onto the frame in its colour ("over" compositing), its box and score, and the
     caption, in one transparent layer: made once per window, pasted on each of its frames."""
     A, L = np.zeros((H, W, 1), np.float32), np.zeros((H, W, 3), np.float32)  # opacity; colour times opacity
-    for o, c in zip(objs, object_colors(len(objs))):
+    colors = object_colors(len(objs))
+    for o, c in zip(objs, colors):
         m = torch.as_tensor(_unit(o["map"]), dtype=torch.float32)[None, None]  # 1×1×h×w
         a = strength * F.interpolate(m, size=(H, W), mode="bilinear", align_corners=False)[0, 0, :, :, None].numpy()
         L, A = L * (1 - a) + a * np.asarray(c, np.float32), A + a - A * a
     rgba = np.concatenate([L / np.maximum(A, 1e-6), A], -1)  # H×W×4, the colour no longer multiplied by A
     layer = Image.fromarray((rgba * 255).round().astype(np.uint8), "RGBA")
     draw, font = ImageDraw.Draw(layer), ImageFont.load_default(size=max(10, H // 18))
-    for k, (o, c) in enumerate(zip(objs, object_colors(len(objs)))):
+    for k, (o, c) in enumerate(zip(objs, colors)):  # boxes and scores over all the maps
         if o["box"] is None: continue
         x1, y1, x2, y2 = o["box"]
         colour = (*(round(255 * v) for v in c), 255)
