@@ -198,9 +198,9 @@ def boxes_to_mask(boxes, # K×4 pixel x1, y1, x2, y2 (tensor, array or list; one
     empty = ~torch.isfinite(b).all(1) | (x2 <= x1) | (y2 <= y1)
     if len(b) == 0: warnings.warn("no boxes: the ground-truth mask is empty")
     elif empty.any(): warnings.warn(f"{int(empty.sum())} of {len(b)} boxes cover no pixel of the {H}×{W} frame")
-    in_x = (torch.arange(W) >= x1[:, None]) & (torch.arange(W) < x2[:, None])  # K×W
-    in_y = (torch.arange(H) >= y1[:, None]) & (torch.arange(H) < y2[:, None])  # K×H
-    return (in_y[:, :, None] & in_x[:, None, :]).any(0).float()
+    mask = torch.zeros(H, W)
+    for a, b_, c, d in torch.stack([x1, x2, y1, y2], 1)[~empty].int().tolist(): mask[c:d, a:b_] = 1  # each box a slice
+    return mask
 
 # %% ../nbs/01_audio_visual_data.ipynb #82e47533
 def boxes_to_cells(boxes, # K×4 pixel x1, y1, x2, y2 of ONE source

@@ -275,13 +275,15 @@ def shipped_state_dict(self:NoSSLNet):
 def forward(self:NoSSLNet,
     frames, # B×3×H×W, ImageNet-normalised
     spectrograms, # B×1×F×T log spectrograms
+    # the trunk's B×c'×h×w output for these frames, kept from an earlier pass (a frozen trunk); frames are then unread
+    trunk=None,
 )->tuple: # (F_v B×c×h×w, l_a B×c), both L2-normalised
     "Eq. 1's two inputs: the visual feature map and the audio vector."
-    if frames.ndim != 4 or frames.shape[1] != 3:
+    if trunk is None and (frames.ndim != 4 or frames.shape[1] != 3):
         raise ValueError(f"frames must be B×3×H×W, got {tuple(frames.shape)}")
     if spectrograms.ndim != 4 or spectrograms.shape[1] != 1:
         raise ValueError(f"spectrograms must be B×1×F×T, got {tuple(spectrograms.shape)}")
-    F_v = F.normalize(self.head(self.visual(frames)), dim=1)  # B×c×h×w
+    F_v = F.normalize(self.head(self.visual(frames) if trunk is None else trunk), dim=1)  # B×c×h×w
     l_a = F.normalize(self.pool(self.audio(spectrograms)).flatten(1), dim=1)  # B×c
     return F_v, l_a
 

@@ -50,6 +50,18 @@ def test_stage_scenes_come_in_one_bucket_per_aspect_ratio():
     assert not torch.equal(train_buckets(cfg, epoch=2)[1][0]["frame"], buckets[1][0]["frame"])  # a new set each epoch
 
 
+def test_cache_trunk_resumes_exactly(tmp_path):
+    "The trunk's features, kept (`cache_trunk`), are rebuilt from the same pictures by a resumed run."
+    kept = dict(epochs=2, train_size=8, stage_size=12, batch_size=4, frame_size=64, num_workers=0, eval_sets="",
+                osc_start_epoch=1, device="cpu", cache_trunk="all")
+    full = train(resolve_config("samples", **kept, out_dir=str(tmp_path / "full")), quiet=True)
+    train(resolve_config("samples", **kept | {"epochs": 1}, out_dir=str(tmp_path / "part")), quiet=True)
+    resumed = train(resolve_config("samples", **kept, out_dir=str(tmp_path / "part"), resume=True), quiet=True)
+    a, b = weights(full["checkpoint"]), weights(resumed["checkpoint"])
+    assert all(torch.equal(a[k], b[k]) for k in a), "resumed weights differ from the uninterrupted run"
+    assert [h["steps"] for h in full["history"]] == [5, 5]  # two batches of tiles, one of stage frames an aspect ratio
+
+
 def test_resume_after_a_checkpoint_matches_an_uninterrupted_run(tmp_path):
     "Resumed across the OSC switch (AVC alone in epoch 1, both losses in epoch 2), on the CPU."
     switch = dict(TINY, osc_start_epoch=1, device="cpu")
