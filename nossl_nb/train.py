@@ -275,8 +275,8 @@ def forward_batch(
     frames = batch["frame"].to(device, non_blocking=True)  # B×3×H×W
     if cfg.channels_last: frames = frames.contiguous(memory_format=torch.channels_last)
     spec = frontend(batch["audio"].to(device, non_blocking=True))  # B×1×F×T
-    trunk = kept_features(trunk_cache, batch["id"]) if frames.shape[-1] == 0 else None  # B×c'×h×w
-    with _autocast(cfg, device): F_v, l_a = net(frames, spec, trunk=trunk)
+    kept = {"trunk": kept_features(trunk_cache, batch["id"])} if frames.shape[-1] == 0 else {}  # B×c'×h×w
+    with _autocast(cfg, device): F_v, l_a = net(frames, spec, **kept)
     return method_losses(F_v.float(), l_a.float(), **(cfg.method_kwargs() | ({} if osc_on else {"lambda_osc": 0.0})))
 
 # %% ../nbs/10_train.ipynb #d9d04692
