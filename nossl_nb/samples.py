@@ -260,6 +260,7 @@ def _source_range(sources) -> tuple:
 NO_FRAME = torch.zeros(3, 0, 0)  # a scene drawn without its picture (`pictures=False`)
 
 def _check_pictures(pictures, sound_seed) -> bool:
+    "`pictures`, refused where the sounds would not be those of the scene with its picture."
     if not pictures and sound_seed is None:
         raise ValueError("pictures=False needs a sound_seed: without it a scene's sounds depend on its picture's draws")
     return pictures

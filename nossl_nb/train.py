@@ -37,8 +37,8 @@ from .samples import ASPECTS, SOURCES, SceneDataset, StageDataset, load_assets
 from .scoring import evaluate, format_table, scene_figure
 
 # %% ../nbs/10_train.ipynb #dfe66160
-# share t ∈ [0, 1] of the run → factor
 CACHE_TRUNK = ("none", "stage", "all")  # the training pictures whose trunk features are kept (`cache_trunk`)
+# share t ∈ [0, 1] of the run → factor
 LR_SCHEDULES = {"constant": lambda t: 1.0, "cosine": lambda t: 0.5 * (1 + math.cos(math.pi * t))}
 
 @dataclass(kw_only=True)  # fields by name: on the command line each is an option
