@@ -252,6 +252,7 @@ class NoSSLNet(nn.Module):
         self.pool = nn.AdaptiveMaxPool2d(1) if audio_pool == "max" else nn.AdaptiveAvgPool2d(1)
         self.freeze_visual = visual_weights is not None if freeze_visual is None else freeze_visual
         self.visual.requires_grad_(not self.freeze_visual)
+        if self.freeze_visual: self.visual.eval()  # from the start, not only once `train()` is called (below)
         # frozen weights that an installed package provides are not stored in checkpoints (`shipped_state_dict`)
         self.visual_from_package = (self.freeze_visual and backbone == "efficientnet_lite0"
                                     and visual_weights == "imagenet")

@@ -530,7 +530,6 @@ def trunk_features(
     verbose:bool=True, # a progress bar
 )->dict: # scene id → c'×h×w
     "The frozen trunk's features of every training picture, computed once (`cache_trunk`)."
-    net.visual.eval()  # frozen: BatchNorm on its running statistics, as `NoSSLNet.train` keeps it
     buckets = [b for b in buckets if getattr(b, "sound_seed", None) is not None]
     cache, bar = {}, tqdm(total=sum(map(len, buckets)), desc="trunk features", unit="scene", disable=not verbose)
     for b in buckets:
