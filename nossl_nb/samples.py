@@ -420,5 +420,6 @@ class StageDataset(Dataset):
             waves.append(augment_sound(wave, gs) if self.augment else wave)
         audio = torch.stack(waves).sum(0)  # N
         audio = audio / audio.abs().max().clamp(min=1)  # rescaled, as `mix` does, when the sum would clip
-        return {"id": f"stage{self.seed}_{i:06d}", "frame": frame, "audio": audio,
-                "boxes": boxes, "classes": order[:n], "n_sources": n, "silent": order[n:n + m]}
+        return {"id": f"stage{self.seed}_{i:06d}", "frame": frame, "audio": audio, "boxes": boxes,
+                "classes": order[:n], "n_sources": n, "silent": order[n:n + m],
+                "sources": torch.stack(waves)}  # n×N: each sounding object's recording, before the sum

@@ -1,7 +1,11 @@
 """One-frame (stage) scenes end to end: `evaluate` scores a stage set beside a centred and a random map, a wide frame
 keeps its aspect ratio in `evaluate` and in `localize`, and the shipped model, on the course's stage of photographs,
-finds the instrument that sounds and not the silent ones beside it (both of a duet: not yet, an expected failure)."""
+finds the instrument that sounds and not the silent ones beside it (both of a duet: not yet, an expected failure);
+and the benchmark that hears a stage duet as its mix and as each source alone runs."""
 import json
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -75,3 +79,10 @@ def test_the_shipped_model_finds_the_one_instrument_that_sounds(tmp_path, heard)
 def test_the_shipped_model_finds_both_instruments_of_a_stage_duet(tmp_path):
     "Both heard: two objects, one on each instrument that sounds, none on the silent cello."
     assert sorted(_peaks(tmp_path, ("violin", "trumpet"))) == ["trumpet", "violin"]
+
+
+def test_mix_sources_hears_a_stage_duet_as_the_mix_and_as_each_source():
+    "`benchmarks/mix_sources.py` (docs/experiments.md) runs on a stage scene's `sources` and prints its three rows."
+    script = Path(__file__).resolve().parents[1] / "benchmarks" / "mix_sources.py"
+    out = subprocess.run([sys.executable, str(script), "--n", "2"], capture_output=True, text=True, check=True).stdout
+    assert "heard as the mix" in out and "heard as source 2 alone" in out and "duets whose dimmer source" in out
