@@ -321,7 +321,8 @@ def __getitem__(self:SceneDataset,
                                    g_sound=gs))
         else: tiles.append({"id": c, "frame": NO_FRAME, "audio": tile_sound(self.assets, c, gs, self.augment),
                             "boxes": [], "classes": [c], "n_sources": 1})
-    return {**mix(tiles, self.how), "id": f"scene{self.seed}_{i:06d}"}
+    sources = torch.stack([t["audio"] for t in tiles])  # n×N: each sounding tile's recording, before `mix` sums them
+    return {**mix(tiles, self.how), "id": f"scene{self.seed}_{i:06d}", "sources": sources}
 
 # %% ../nbs/02_samples.ipynb #stage-code
 ASPECTS = ((16, 9), (4, 3), (1, 1))  # width:height of one-frame (stage) scenes
