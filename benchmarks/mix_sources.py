@@ -4,8 +4,9 @@
 
 On generated stage duets (default: 80 at seed 777, the validation scenes of `docs/experiments.md`, not the test seed),
 the network's S_v is computed three times on the same frame: with the scene's audio (the mix) and with each sounding
-object's recording alone (the scene's `sources`). For each, the brightest cell inside each source's box (a cell
-whose centre lies in the box) and the brightest cell outside both boxes (the background, silent objects included).
+object's recording alone (the scene's `sources`). For each, the brightest cell of each source (the cells its box
+covers for more than half, `data.boxes_to_cells`) and the brightest cell of neither (the background, silent objects
+included).
 Prints the means, the cosines of the audio vectors, and how often the dimmer source of the mix stays under the
 background's brightest cell. About 40 s on 2 cores.
 """
@@ -17,17 +18,10 @@ import torch
 import torch.nn.functional as F
 
 from nossl_nb.course import SHIPPED
-from nossl_nb.data import LogSpectrogram
+from nossl_nb.data import LogSpectrogram, boxes_to_cells
 from nossl_nb.datasets import VALIDATION_SEED
 from nossl_nb.model import load_network, sound_map
 from nossl_nb.samples import StageDataset
-
-
-def cells_in(box, grid, size):
-    "h×w bool: the cells of the grid whose centres lie in the pixel box (x1, y1, x2, y2) of a frame of `size`."
-    (h, w), (H, W), (x1, y1, x2, y2) = grid, size, box.tolist()
-    ys, xs = (torch.arange(h) + 0.5) * H / h, (torch.arange(w) + 0.5) * W / w
-    return ((ys >= y1) & (ys <= y2))[:, None] & ((xs >= x1) & (xs <= x2))[None]
 
 
 def peaks(S, masks):
@@ -43,14 +37,15 @@ if __name__ == "__main__":
     ap.add_argument("--seed", type=int, default=VALIDATION_SEED, help="scene seed (default: the validation seed)")
     a = ap.parse_args()
     net, ck = load_network(a.checkpoint)
+    net.eval()
     ds, spec = StageDataset(a.n, "duet", frame_size=ck["config"]["frame_size"], seed=a.seed), LogSpectrogram()
     rows = []
     for i in range(len(ds)):
         s = ds[i]
         audio = torch.cat([s["audio"][None], s["sources"]])  # 3×N: the mix, source 1, source 2
-        with torch.no_grad(): F_v, l_a = net.eval()(s["frame"][None].expand(3, -1, -1, -1), spec(audio))
+        with torch.no_grad(): F_v, l_a = net(s["frame"][None].expand(3, -1, -1, -1), spec(audio))
         S = sound_map(F_v, l_a)  # 3×h×w: the same frame heard three ways
-        masks = [cells_in(b[0], S.shape[1:], s["frame"].shape[1:]) for b in s["boxes"]]
+        masks = [boxes_to_cells(b, *s["frame"].shape[1:], S.shape[1:]) for b in s["boxes"]]
         cos = lambda x, y: float(F.cosine_similarity(x, y, 0))
         rows.append(sum((peaks(S[k], masks) for k in range(3)), [])
                     + [cos(l_a[0], l_a[1]), cos(l_a[0], l_a[2]), cos(l_a[1], l_a[2]),

@@ -419,8 +419,9 @@ class StageDataset(Dataset):
             gain = 0.5 + 0.5 * float(torch.rand((), generator=gs))
             wave = self.assets.sounds[c][int(torch.randint(len(self.assets.sounds[c]), (), generator=gs))] * gain
             waves.append(augment_sound(wave, gs) if self.augment else wave)
-        audio = torch.stack(waves).sum(0)  # N
+        sources = torch.stack(waves)  # n×N: each sounding object's recording, before the sum
+        audio = sources.sum(0)  # N
         audio = audio / audio.abs().max().clamp(min=1)  # rescaled, as `mix` does, when the sum would clip
         return {"id": f"stage{self.seed}_{i:06d}", "frame": frame, "audio": audio, "boxes": boxes,
                 "classes": order[:n], "n_sources": n, "silent": order[n:n + m],
-                "sources": torch.stack(waves)}  # n×N: each sounding object's recording, before the sum
+                "sources": sources}
