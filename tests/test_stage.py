@@ -82,7 +82,8 @@ def test_the_shipped_model_finds_both_instruments_of_a_stage_duet(tmp_path):
 
 
 def test_mix_sources_hears_a_stage_duet_as_the_mix_and_as_each_source():
-    "`benchmarks/mix_sources.py` (docs/experiments.md) runs on a stage scene's `sources` and prints its three rows."
+    "`benchmarks/mix_sources.py` (docs/experiments.md) runs on a stage scene's `sources` and prints its rows."
     script = Path(__file__).resolve().parents[1] / "benchmarks" / "mix_sources.py"
     out = subprocess.run([sys.executable, str(script), "--n", "2"], capture_output=True, text=True, check=True).stdout
     assert "heard as the mix" in out and "heard as source 2 alone" in out and "duets whose dimmer source" in out
+    assert "objects found at" in out and out.count("; on both") == 3  # where the objects fall, one line per hearing
