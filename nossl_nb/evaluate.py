@@ -100,8 +100,9 @@ def hear_apart(
         audio = torch.cat([s["audio"][None], s["sources"]])  # 3×N: the mix, source 1, source 2
         p = predict(net, s["frame"][None].expand(3, -1, -1, -1), spectrogram(audio), settings=settings)
         cells = torch.stack([boxes_to_cells(b, *s["frame"].shape[1:], p.S_v.shape[1:]) for b in s["boxes"]])  # 2×h×w
-        on = [(p.maps[h, :int(p.K[h])] > 0).flatten(1).float() @ cells.flatten(1).float().T > 0
-              for h in range(3)]  # per hearing, K×2: object k has cells on source i
+        member = [(p.labels[h][None] == torch.arange(int(p.K[h]))[:, None]).float() for h in range(3)]  # K×T each
+        claimed = [m @ p.ioi.regions[h].flatten(1).float() for h, m in enumerate(member)]  # K×hw: its seeds' cells
+        on = [c @ cells.flatten(1).float().T > 0 for c in claimed]  # per hearing, K×2: object k has cells on source i
         rows.append({"peaks": [[float(S[m].max()) if m.any() else np.nan  # NaN: a source on no cell
                                 for m in (*cells, ~cells.any(0))] for S in p.S_v],
                      "objects": p.K.tolist(),
