@@ -15,6 +15,7 @@ import numpy as np
 import torch
 
 from .cli import AtLeast0, AtLeast1, Cosine, Range, fail, run_command
+from .clustering import object_maps
 from .data import DataError, LogSpectrogram, MissingDataError, boxes_to_cells, command_fix
 from .datasets import DATASETS, TEST_SEED, load_test_set
 from .method import OBJECT_MAPS, MethodSettings, predict
@@ -100,9 +101,9 @@ def hear_apart(
         audio = torch.cat([s["audio"][None], s["sources"]])  # 3×N: the mix, source 1, source 2
         p = predict(net, s["frame"][None].expand(3, -1, -1, -1), spectrogram(audio), settings=settings)
         cells = torch.stack([boxes_to_cells(b, *s["frame"].shape[1:], p.S_v.shape[1:]) for b in s["boxes"]])  # 2×h×w
-        member = [(p.labels[h][None] == torch.arange(int(p.K[h]))[:, None]).float() for h in range(3)]  # K×T each
-        claimed = [m @ p.ioi.regions[h].flatten(1).float() for h, m in enumerate(member)]  # K×hw: its seeds' cells
-        on = [c @ cells.flatten(1).float().T > 0 for c in claimed]  # per hearing, K×2: object k has cells on source i
+        claimed = object_maps(p.ioi.regions.float(), p.labels).flatten(2) > 0  # 3×K×hw: the cells its seeds claimed
+        on = [claimed[h, :int(p.K[h])].float() @ cells.flatten(1).float().T > 0
+              for h in range(3)]  # per hearing, K×2: object k has cells on source i
         rows.append({"peaks": [[float(S[m].max()) if m.any() else np.nan  # NaN: a source on no cell
                                 for m in (*cells, ~cells.any(0))] for S in p.S_v],
                      "objects": p.K.tolist(),
