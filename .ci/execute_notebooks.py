@@ -70,6 +70,8 @@ def execute(path: Path):
     nb = read_nb(path)
     shell = CaptureShell(mpl_format="png")
     shell.set_path(path.parent.resolve())
+    for cell in nb.cells:  # execnb replaces a cell's outputs only when it prints: a quiet cell must not keep old ones
+        if cell.cell_type == "code" and not no_eval(cell): cell.outputs = []
     shell.run_all(nb, exc_stop=True, preproc=no_eval)
     tidy(nb)
     write_nb(nb, path)

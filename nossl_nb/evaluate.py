@@ -15,7 +15,7 @@ import numpy as np
 import torch
 
 from .cli import AtLeast0, AtLeast1, Cosine, Range, fail, run_command
-from .clustering import object_maps
+from .clustering import LINKS, object_maps
 from .data import DataError, LogSpectrogram, MissingDataError, boxes_to_cells, command_fix
 from .datasets import DATASETS, TEST_SEED, load_test_set
 from .method import OBJECT_MAPS, MethodSettings, predict
@@ -52,6 +52,7 @@ def main(
     tau1:list[Cosine]=None,
     tau2:list[Cosine]=None, # τ2 values (default: the checkpoint's)
     object_map:Literal[OBJECT_MAPS]=None, # an object's map: its seeds' regions or distances (default: region)
+    link:Literal[LINKS]=None, # τ2 links any two seeds, or only seeds whose regions touch (default: the checkpoint's)
     n:AtLeast1=None, # number of scenes (default: all of a real set, 200 generated ones)
     batch_size:AtLeast1=32, # scenes per forward pass
     num_workers:AtLeast0=0, # DataLoader workers
@@ -67,7 +68,7 @@ def main(
     "Evaluate a checkpoint on a test set: the paper's table with the paper's row beside ours, JSON and figures."
     device = device or ("cuda" if torch.cuda.is_available() else "cpu")
     net, config, label = _network(checkpoint, dataset, seed)
-    settings = MethodSettings.from_config(config | ({"object_map": object_map} if object_map else {}))
+    settings = MethodSettings.from_config(config | {k: v for k, v in (("object_map", object_map), ("link", link)) if v})
     taus = [(t1, t2) for t1 in (tau1 or [settings.tau1]) for t2 in (tau2 or [settings.tau2])]
     try:
         ds = load_test_set(dataset, data_root, n, frame_size or config.get("frame_size", 224), seed, require_complete)

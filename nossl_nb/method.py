@@ -13,7 +13,7 @@ import torch
 import torch.nn.functional as F
 
 from .avc import TEMPERATURE, avc_loss
-from .clustering import TAU1, TAU2, group_batch, n_objects, object_maps
+from .clustering import LINK, LINKS, TAU1, TAU2, group_batch, n_objects, object_maps
 from .ioi import EN_MEAN, EPS, IOIResult, ioi
 from .model import ALPHA, MARGIN, OMEGA, NoSSLNet, sound_map, sound_map_all
 from .osc import osc_loss
@@ -35,6 +35,7 @@ class MethodSettings:
     t_max: int = None  # IOI iteration cap (None: h·w)
     tau1: float = TAU1  # §3.4: drop a seed whose cosine with E_n exceeds τ1
     tau2: float = TAU2  # §3.4: link two seeds whose cosine exceeds τ2
+    link: str = LINK  # which seeds τ2 may link: any two ("cosine", §3.4) or those whose regions touch ("touching")
     object_map: str = OBJECT_MAP  # an object's map: "region" (the paper's text), "distance" (official code), "around"
 
     @classmethod
@@ -46,7 +47,7 @@ class MethodSettings:
         return cls(**{f.name: config[f.name] for f in fields(cls) if config.get(f.name) is not None})
 
     def ioi_kwargs(self)->dict:
-        "The arguments of `ioi` (Alg. 1): every setting but τ1, τ2 and the object map."
+        "The arguments of `ioi` (Alg. 1): every setting but τ1, τ2, the link and the object map."
         return dict(alpha=self.alpha, omega=self.omega, eps=self.eps, region=self.region, t_max=self.t_max,
                     margin=self.margin, en_mean=self.en_mean)
 
@@ -55,7 +56,7 @@ def method_losses(
     F_v:torch.Tensor, # B×c×h×w visual features
     l_a:torch.Tensor, # B×c audio features
     *, # the settings, by name only
-    settings:MethodSettings=None, # α, ω, margin, ε, region test, t_max, τ1, τ2 (default: the paper's)
+    settings:MethodSettings=None, # α, ω, margin, ε, region test, t_max, τ1, τ2, link (default: the paper's)
     temperature:float=TEMPERATURE, # AVC logits temperature
     avc_form:str="lvs", # "lvs" or "eq3"
     lambda_avc:float=1., # λ1 of Eq. 5
@@ -69,7 +70,8 @@ def method_losses(
     S_v = S_all.diagonal(dim1=0, dim2=1).permute(2, 0, 1)  # B×h×w
     L_avc = avc_loss(S_all, alpha=s.alpha, omega=s.omega, margin=s.margin, temperature=temperature, form=avc_form)
     r = ioi(S_v, F_v, **s.ioi_kwargs())
-    labels = group_batch(r.seeds, r.valid, r.E_n, tau1=s.tau1, tau2=s.tau2)
+    labels = group_batch(r.seeds, r.valid, r.E_n, tau1=s.tau1, tau2=s.tau2,
+                         regions=r.regions if s.link == "touching" else None)
     L_osc = osc_loss(r.seeds, r.valid, labels, r.E_n, reduction=osc_reduction)
     return dict(loss=lambda_avc * L_avc + lambda_osc * L_osc, avc=L_avc, osc=L_osc, S_v=S_v, ioi=r, labels=labels)
 
@@ -90,11 +92,14 @@ def group_objects(
     tau2:float=TAU2, # §3.4: link two seeds whose cosine exceeds τ2
     # "region": its seeds' cells, shaded by S_v; "distance": their mean −‖F̂−E_p‖; "around": the region and its ring
     object_map:str=OBJECT_MAP,
+    link:str=LINK, # "cosine": τ2 links any two seeds (§3.4); "touching": only seeds whose regions touch (ours)
 )->Prediction:
     "§3.4 on an IOI result: the one step of the method that depends on τ."
     if object_map not in OBJECT_MAPS:
         raise ValueError(f"object_map must be one of {OBJECT_MAPS}, not {object_map!r}")
-    labels = group_batch(r.seeds, r.valid, r.E_n, tau1=tau1, tau2=tau2)  # B×T
+    if link not in LINKS: raise ValueError(f"link must be one of {LINKS}, not {link!r}")
+    labels = group_batch(r.seeds, r.valid, r.E_n, tau1=tau1, tau2=tau2,
+                         regions=r.regions if link == "touching" else None)  # B×T
     if object_map == "distance": maps = object_maps(r.maps, labels)
     else:  # each cell is claimed once: an object's cells get (2 + S_v)/3 ∈ [1/3, 1], so they rank above the rest (0)
         region = object_maps(r.regions.to(S_v.dtype), labels) > 0  # B×K×h×w
@@ -123,4 +128,4 @@ def predict(
     finally: net.train(was_training)
     S_v = sound_map(F_v, l_a)  # B×h×w
     r = ioi(S_v, F_v, **s.ioi_kwargs())
-    return group_objects(S_v, r, tau1=s.tau1, tau2=s.tau2, object_map=s.object_map)
+    return group_objects(S_v, r, tau1=s.tau1, tau2=s.tau2, object_map=s.object_map, link=s.link)

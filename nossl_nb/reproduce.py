@@ -287,7 +287,8 @@ def oracle_counts(
             per_object = F.normalize(torch.einsum('bkhw,bchw->bkc', inside.float(), F_v), dim=-1)  # B×k×c
             for name, audio in (("trained", l_a), ("oracle", F.normalize(per_object.sum(1), dim=-1))):
                 S_v = sound_map(F_v, audio)
-                found = group_objects(S_v, ioi(S_v, F_v, **s.ioi_kwargs()), tau1=s.tau1, tau2=s.tau2).K  # B
+                r = ioi(S_v, F_v, **s.ioi_kwargs())
+                found = group_objects(S_v, r, tau1=s.tau1, tau2=s.tau2, link=s.link).K  # B
                 out[name][k] = 100 * float((found == k).float().mean())
     finally: net.train(was_training)
     return out

@@ -25,7 +25,7 @@ from tqdm.auto import tqdm
 from .avc import AVC_FORMS, TEMPERATURE
 from .cli import (AtLeast0, AtLeast1, Cosine, Decay, NonNegative, Positive, Range, check_values, command_line,
                           fail, given_options, keep_freed_memory, option_help)
-from .clustering import TAU1, TAU2, n_objects
+from .clustering import LINK, LINKS, TAU1, TAU2, n_objects
 from .data import MIXES, LogSpectrogram, collate, RandomMixtures
 from .layouts import clip_list
 from .datasets import DATASETS, PAPER_T6, SAMPLE_SOURCES, TRAIN_LISTS, load_test_set, train_seed
@@ -96,6 +96,7 @@ class TrainConfig:
     region: Literal[REGIONS] = "l2"  # IOI region test: "l2" (official) or "inner" (paper's text)
     tau1: Cosine = TAU1  # §3.4 background threshold
     tau2: Cosine = TAU2  # §3.4 merge threshold
+    link: Literal[LINKS] = LINK  # which seeds τ2 may link: any two (§3.4) or those whose regions touch (ours)
     # an object's map at test time: "region" (paper's text) or "distance" (official)
     object_map: Literal[OBJECT_MAPS] = OBJECT_MAP
     lambda_avc: NonNegative = 1.0  # λ1 of Eq. 5 (0: Table 3's OSC-only row)
@@ -156,7 +157,8 @@ PRESETS = {
     "samples": dict(train_set="samples-single", eval_sets="samples-mixed,samples-stage-mixed",
                     backbone="efficientnet_lite0",
                     head="relu", width=0.5, output_stride=32, audio_downsample=2, frame_size=160, batch_size=32,
-                    epochs=4, lr=1e-3, alpha=0.5, margin=0.35, tau1=0.5, tau2=0.3, osc_start_epoch=2, augment=True,
+                    epochs=4, lr=1e-3, alpha=0.5, margin=0.35, tau1=0.5, tau2=0.2, link="touching", osc_start_epoch=2,
+                    augment=True,
                     train_size=1280, stage_size=480, eval_size=512, num_workers=2),
 }
 

@@ -270,13 +270,14 @@ def test_clustering_widgets_respond(jupyter_lab, chromium):
             assert state["tau2"] == "0.80", state["tau2"]
             shoot(page, "06_clustering-3-tau2-0.80")
 
-            # The shipped model's generated trio: its seeds regroup the same way; τ2 → 0 links them into one object.
-            interact.locator(".widget-dropdown select").select_option("trained model: generated trio")
+            # The shipped model's generated duet: its seeds regroup the same way; τ2 → 0 links them into one object (its
+            # trio stays three objects: with link="touching", τ2 = 0 joins only seeds whose regions touch).
+            interact.locator(".widget-dropdown select").select_option("trained model: generated duet")
             page.wait_for_function(_NEW_FIGURE,
                                    arg=[state["img"]])
             page.evaluate(_SETTLE, [QUIET_MS, TIMEOUT_MS])
             state = page.evaluate(_STATE)
-            assert state["objects"] > 1, f"the trained trio at τ2 = 0.8 should split into several objects: {state}"
+            assert state["objects"] > 1, f"the trained duet at τ2 = 0.8 should split into several objects: {state}"
             shoot(page, "06_clustering-4-trained-tau2-0.80")
             tau2.locator(".noUi-handle").focus()
             page.keyboard.press("Home")

@@ -1,7 +1,7 @@
 """One-frame (stage) scenes end to end: `evaluate` scores a stage set beside a centred and a random map, a wide frame
 keeps its aspect ratio in `evaluate` and in `localize`, and the shipped model, on the course's stage of photographs,
-finds the instrument that sounds and not the silent ones beside it (both of a duet: not yet, an expected failure);
-and the benchmark that hears a stage duet as its mix and as each source alone runs."""
+finds both instruments of a duet and, heard alone, the violin and not the silent ones beside it (the trumpet alone:
+not yet, an expected failure); and the benchmark that hears a stage duet as its mix and as each source alone runs."""
 import json
 import subprocess
 import sys
@@ -68,14 +68,14 @@ def _peaks(tmp_path, heard):
     return found
 
 
-@pytest.mark.parametrize("heard", ["violin", "trumpet"])
+@pytest.mark.parametrize("heard", ["violin", pytest.param("trumpet", marks=pytest.mark.xfail(
+    strict=True, reason="the shipped model counts 41 % of one-frame scenes right: with the trumpet heard, the silent "
+                        "violin beside it is an object of its own (nbs/06_clustering.ipynb, docs/experiments.md)"))])
 def test_the_shipped_model_finds_the_one_instrument_that_sounds(tmp_path, heard):
     "One instrument heard: one object, on it, and not on the silent instruments beside it."
     assert _peaks(tmp_path, (heard,)) == [heard]
 
 
-@pytest.mark.xfail(strict=True, reason="the shipped model counts 44 % of one-frame scenes right: on this stage the mix "
-                                       "lights the violin alone (docs/experiments.md)")
 def test_the_shipped_model_finds_both_instruments_of_a_stage_duet(tmp_path):
     "Both heard: two objects, one on each instrument that sounds, none on the silent cello."
     assert sorted(_peaks(tmp_path, ("violin", "trumpet"))) == ["trumpet", "violin"]
