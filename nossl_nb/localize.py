@@ -25,6 +25,7 @@ from .data import (CLIP_SECONDS, IMAGE_EXTS, N_SAMPLES, SILENCE_DB, SR, VIDEO_EX
                            MissingDataError, audio_window, loudness, normalize)
 from .cli import Cosine, NonNegative, Positive, fail, run_command
 from .geometry import frame_tiles, tile_grid, tile_slices, working_size
+from .clustering import LINKS
 from .method import MethodSettings, Prediction, group_objects, predict
 from .ioi import IOIResult
 from .metrics import binarize, prepare_map
@@ -318,6 +319,7 @@ def window_record(
             "size": list(loc.image.shape[:2]), "tiles": list(loc.tiles),
             "checkpoint": loc.config.get("checkpoint"),
             "tau1": loc.settings.tau1 if tau1 is None else tau1, "tau2": loc.settings.tau2 if tau2 is None else tau2,
+            "link": loc.settings.link,
             "S_v_max": round(float(loc.pred.S_v.max()), 4), "loudness_db": round(loc.level, 1),
             "silent": loc.level < SILENCE_DB, "n_objects": len(objs),
             "objects": [{k: o[k] for k in ("box", "box_norm", "score", "tile")} for o in objs]}
@@ -495,6 +497,8 @@ def main(
     start:NonNegative=None, # start of the 3 s window, seconds (default: the middle of the clip)
     tau1:Cosine=None, # §3.4: drop seeds more like the background than this (default: the checkpoint's)
     tau2:Cosine=None, # §3.4: merge seeds more alike than this (default: the checkpoint's)
+    # which seeds τ2 may link: any two (§3.4) or only those whose regions touch (default: the checkpoint's)
+    link:Literal[LINKS]=None,
     # slide the window by this many seconds over the whole video: an MP4 with the overlays and a JSON per window
     every:Positive=None,
     out:str="runs/localize", # output folder
@@ -505,6 +509,7 @@ def main(
     per object found, as PNG + JSON (or MP4 + JSONs with --every)."""
     try: net, config = load_model(checkpoint, device or ("cuda" if torch.cuda.is_available() else "cpu"))
     except (DataError, MissingDataError) as e: fail(e)
+    if link: config = {**config, "link": link}  # a test-time setting, as τ1 and τ2
     def run(path, name):
         if every: return localize_video(net, config, path, out, every, audio, tau1, tau2, name=name, progress=not quiet)
         return localize_clip(net, config, path, out, audio, start, tau1, tau2, name=name)

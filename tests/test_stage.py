@@ -1,7 +1,8 @@
 """One-frame (stage) scenes end to end: `evaluate` scores a stage set beside a centred and a random map, a wide frame
 keeps its aspect ratio in `evaluate` and in `localize`, and the shipped model, on the course's stage of photographs,
 finds both instruments of a duet and, heard alone, the violin and not the silent ones beside it (the trumpet alone:
-not yet, an expected failure); and the benchmark that hears a stage duet as its mix and as each source alone runs."""
+not yet, an expected failure); `localize --link` regroups with the paper's rule; and the benchmark that hears a stage
+duet as its mix and as each source alone runs."""
 import json
 import subprocess
 import sys
@@ -87,3 +88,16 @@ def test_mix_sources_hears_a_stage_duet_as_the_mix_and_as_each_source():
     out = subprocess.run([sys.executable, str(script), "--n", "2"], capture_output=True, text=True, check=True).stdout
     assert "heard as the mix" in out and "heard as source 2 alone" in out and "duets whose dimmer source" in out
     assert "objects found at" in out and out.count("; on both") == 3  # where the objects fall, one line per hearing
+
+
+def test_localize_link_regroups_with_the_papers_rule(tmp_path):
+    "`--link cosine` groups with §3.4's rule, recorded in the JSON; the regions-touch rule only removes links."
+    _stage_files(tmp_path, localize.load_model()[1]["frame_size"], ("violin", "trumpet"))
+    found = {}
+    for link in ("cosine", "touching"):
+        rec = localize.main(str(tmp_path / "stage.jpg"), audio=str(tmp_path / "mix.wav"), link=link,
+                            out=str(tmp_path / link), quiet=True)
+        saved = json.loads((tmp_path / link / "stage_localized.json").read_text())
+        assert saved["link"] == link and saved["n_objects"] == rec["n_objects"]
+        found[link] = rec["n_objects"]
+    assert found["touching"] >= found["cosine"] >= 1, found
