@@ -104,7 +104,7 @@ def touching(
 )->torch.Tensor: # …×T×T bool, symmetric
     "Which seeds' regions touch: a cell of one lies on a cell of the other or is one of its 8 neighbours."
     *lead, T, h, w = regions.shape
-    if T == 0: return regions.new_zeros(*lead, 0, 0, dtype=torch.bool)
+    if regions.numel() == 0: return regions.new_zeros(*lead, T, T, dtype=torch.bool)  # no seed, or no clip
     r = regions.reshape(-1, T, h, w).float()  # N×T×h×w
     grown = F.max_pool2d(r, 3, stride=1, padding=1)  # each region and the ring of cells around it
     return (torch.einsum('ntp,nup->ntu', grown.flatten(2), r.flatten(2)) > 0).reshape(*lead, T, T)
