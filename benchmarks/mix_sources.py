@@ -41,8 +41,8 @@ if __name__ == "__main__":
     P = apart["peaks"]  # scenes × hearing × (source 1, source 2, outside)
     cos = []
     for s in ds:  # the audio vectors of the three hearings
-        with torch.no_grad(): l_a = net(s["frame"][None].expand(3, -1, -1, -1),
-                                        spec(torch.cat([s["audio"][None], s["sources"]])))[1]
+        # l_a does not depend on the frame: one frame, not three, goes through the visual stream
+        with torch.no_grad(): l_a = net(s["frame"][None], spec(torch.cat([s["audio"][None], s["sources"]])))[1]
         c = lambda x, y: float(F.cosine_similarity(x, y, 0))
         both = F.normalize(l_a[1] + l_a[2], dim=0)
         cos.append([c(l_a[0], l_a[1]), c(l_a[0], l_a[2]), c(l_a[1], l_a[2]), c(l_a[0], both)])

@@ -13,7 +13,7 @@ import torch
 import torch.nn.functional as F
 
 from .avc import TEMPERATURE, avc_loss
-from .clustering import LINK, LINKS, TAU1, TAU2, group_batch, n_objects, object_maps
+from .clustering import LINK, TAU1, TAU2, group_batch, n_objects, object_maps
 from .ioi import EN_MEAN, EPS, IOIResult, ioi
 from .model import ALPHA, MARGIN, OMEGA, NoSSLNet, sound_map, sound_map_all
 from .osc import osc_loss
@@ -71,7 +71,7 @@ def method_losses(
     L_avc = avc_loss(S_all, alpha=s.alpha, omega=s.omega, margin=s.margin, temperature=temperature, form=avc_form)
     r = ioi(S_v, F_v, **s.ioi_kwargs())
     labels = group_batch(r.seeds, r.valid, r.E_n, tau1=s.tau1, tau2=s.tau2,
-                         regions=r.regions if s.link == "touching" else None)
+                         link=s.link, regions=r.regions)
     L_osc = osc_loss(r.seeds, r.valid, labels, r.E_n, reduction=osc_reduction)
     return dict(loss=lambda_avc * L_avc + lambda_osc * L_osc, avc=L_avc, osc=L_osc, S_v=S_v, ioi=r, labels=labels)
 
@@ -97,9 +97,8 @@ def group_objects(
     "§3.4 on an IOI result: the one step of the method that depends on τ."
     if object_map not in OBJECT_MAPS:
         raise ValueError(f"object_map must be one of {OBJECT_MAPS}, not {object_map!r}")
-    if link not in LINKS: raise ValueError(f"link must be one of {LINKS}, not {link!r}")
     labels = group_batch(r.seeds, r.valid, r.E_n, tau1=tau1, tau2=tau2,
-                         regions=r.regions if link == "touching" else None)  # B×T
+                         link=link, regions=r.regions)  # B×T
     if object_map == "distance": maps = object_maps(r.maps, labels)
     else:  # each cell is claimed once: an object's cells get (2 + S_v)/3 ∈ [1/3, 1], so they rank above the rest (0)
         region = object_maps(r.regions.to(S_v.dtype), labels) > 0  # B×K×h×w
