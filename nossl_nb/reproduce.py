@@ -17,6 +17,7 @@ import torch
 import torch.nn.functional as F
 
 from .cli import AtLeast1, fail, run_command
+from .clustering import touching
 from .data import LogSpectrogram, boxes_to_cells, mix
 from .datasets import PAPER_T3, PAPER_T6, PAPER_TAU, TEST_SEED, load_test_set
 from .scoring import evaluate, format_table, same_size_batches
@@ -248,10 +249,11 @@ def seed_cosines(
     n:int=96, # generated 1–3-source scenes
     seed:int=TEST_SEED, # seed of the scenes
     settings:MethodSettings=None, # the method's settings (the checkpoint's: `MethodSettings.from_config`)
-)->dict: # "same" and "other": cosines of seed pairs on one tile and on two tiles
+)->dict: # "same", "other": cosines of seed pairs on one tile, on two; "same_touch", "other_touch": do they touch
     """Cosines between the IOI seeds of each scene: pairs on the same
-    tile (one object) and on different tiles (two objects)."""
-    frontend, same, other = LogSpectrogram(), [], []
+    tile (one object) and on different tiles (two objects), and whether
+    the regions of each pair touch (what `link="touching"` also asks)."""
+    frontend, same, other, same_touch, other_touch = LogSpectrogram(), [], [], [], []
     for b in same_size_batches(load_test_set("samples-mixed", n=n, frame_size=size, seed=seed), 32, 0):
         r = predict(net, b["frame"], frontend(b["audio"]), settings=settings).ioi
         w, T = r.maps.shape[-1], r.cells.shape[1]
@@ -260,8 +262,11 @@ def seed_cosines(
         cos = s @ s.transpose(1, 2)  # B×T×T
         pair = r.valid[:, :, None] & r.valid[:, None, :] & torch.ones(T, T, dtype=torch.bool).triu(1)  # each pair once
         on_one = tile[:, :, None] == tile[:, None, :]
+        near = touching(r.regions)  # B×T×T
         same += cos[pair & on_one].tolist(); other += cos[pair & ~on_one].tolist()
-    return {"same": np.array(same), "other": np.array(other)}
+        same_touch += near[pair & on_one].tolist(); other_touch += near[pair & ~on_one].tolist()
+    return {"same": np.array(same), "other": np.array(other),
+            "same_touch": np.array(same_touch, dtype=bool), "other_touch": np.array(other_touch, dtype=bool)}
 
 # %% ../nbs/12_reproduce.ipynb #1ec2fc85
 @torch.no_grad()
