@@ -10,6 +10,9 @@ __all__ = ['TAU1', 'TAU2', 'LINKS', 'LINK', 'union_find', 'may_link', 'group_see
 import torch
 import torch.nn.functional as F
 
+from .geometry import frame_tiles, tile_slices
+
+
 # %% ../nbs/06_clustering.ipynb #05924e68
 def union_find(
     n:int, # number of nodes
@@ -116,10 +119,16 @@ def group_batch(
 # %% ../nbs/06_clustering.ipynb #fd9215cc
 def touching(
     regions:torch.Tensor, # …×T×h×w bool: the cells each seed claimed in Alg. 1
+    tiles=None, # the frame's pictures, (rows, cols) or n side by side (default: `geometry.frame_tiles` of the grid)
 )->torch.Tensor: # …×T×T bool, symmetric
-    "Which seeds' regions touch: a cell of one lies on a cell of the other or is one of its 8 neighbours."
+    """Which seeds' regions touch: a cell of one lies on a cell of the other or is one of its 8 neighbours,
+    on the same picture (two tiles side by side are two pictures: cells across their seam are not neighbours)."""
     *lead, T, h, w = regions.shape
     if regions.numel() == 0: return regions.new_zeros(*lead, T, T, dtype=torch.bool)  # no seed, or no clip
     r = regions.reshape(-1, T, h, w).float()  # N×T×h×w
-    grown = F.max_pool2d(r, 3, stride=1, padding=1)  # each region and the ring of cells around it
-    return (torch.einsum('ntp,nup->ntu', grown.flatten(2), r.flatten(2)) > 0).reshape(*lead, T, T)
+    near = torch.zeros(r.shape[0], T, T, dtype=torch.bool, device=r.device)  # N×T×T
+    for ys, xs in tile_slices(h, w, tiles or frame_tiles(h, w)):  # one picture: one tile, or the whole frame
+        part = r[..., ys, xs]
+        grown = F.max_pool2d(part, 3, stride=1, padding=1)  # each region and the ring of cells around it
+        near |= torch.einsum('ntp,nup->ntu', grown.flatten(2), part.flatten(2)) > 0
+    return near.reshape(*lead, T, T)

@@ -270,8 +270,8 @@ def test_clustering_widgets_respond(jupyter_lab, chromium):
             assert state["tau2"] == "0.80", state["tau2"]
             shoot(page, "06_clustering-3-tau2-0.80")
 
-            # The shipped model's generated duet: its seeds regroup the same way; τ2 → 0 links them into one object (its
-            # trio stays three objects: with link="touching", τ2 = 0 joins only seeds whose regions touch).
+            # The shipped model's generated duet: its seeds regroup the same way; τ2 → 0 links each tile's seeds into
+            # one object, two in all (with link="touching", seeds on two tiles never link).
             interact.locator(".widget-dropdown select").select_option("trained model: generated duet")
             page.wait_for_function(_NEW_FIGURE,
                                    arg=[state["img"]])
@@ -281,7 +281,7 @@ def test_clustering_widgets_respond(jupyter_lab, chromium):
             shoot(page, "06_clustering-4-trained-tau2-0.80")
             tau2.locator(".noUi-handle").focus()
             page.keyboard.press("Home")
-            state = _wait_for_change(page, state, lambda k: k == 1)
+            state = _wait_for_change(page, state, lambda k: k == 2)
             shoot(page, "06_clustering-5-trained-tau2-0.00")
         except BaseException:
             try:
