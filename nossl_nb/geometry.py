@@ -66,4 +66,7 @@ def working_size(
         return rows * tile, cols * tile
     k = STAGE_SCALE * tile / min(H, W)
     snap = lambda x: max(STRIDE, STRIDE * round(x * k / STRIDE))
-    return snap(H), snap(W)
+    h, w = snap(H), snap(W)
+    if max(H, W) < 2 * min(H, W):  # under 2:1 stays under 2:1, so `frame_tiles` reads the working frame as one frame
+        h, w = min(h, 2 * w - STRIDE), min(w, 2 * h - STRIDE)
+    return h, w
