@@ -194,8 +194,7 @@ def find_objects(
     if loc.level < SILENCE_DB: return []  # a silence sounds nowhere: no object, whatever the features say
     tau1 = loc.settings.tau1 if tau1 is None else tau1
     tau2 = loc.settings.tau2 if tau2 is None else tau2
-    p = group_objects(loc.pred.S_v, loc.pred.ioi, tau1=tau1, tau2=tau2, object_map=loc.settings.object_map,
-                      link=loc.settings.link)
+    p = group_objects(loc.pred.S_v, loc.pred.ioi, settings=loc.settings, tau1=tau1, tau2=tau2)
     (H, W), (H0, W0) = loc.frame.shape[-2:], loc.image.shape[:2]
     S, cells = loc.pred.S_v[0].flatten(), loc.pred.ioi.cells[0]  # h·w, T
     out = []

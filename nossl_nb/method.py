@@ -88,17 +88,16 @@ def group_objects(
     S_v:torch.Tensor, # B×h×w sound map
     r:IOIResult, # IOI's result for the same batch
     *, # the settings, by name only
-    tau1:float=TAU1, # §3.4: drop a seed whose cosine with E_n exceeds τ1
-    tau2:float=TAU2, # §3.4: link two seeds whose cosine exceeds τ2
-    # "region": its seeds' cells, shaded by S_v; "distance": their mean −‖F̂−E_p‖; "around": the region and its ring
-    object_map:str=OBJECT_MAP,
-    link:str=LINK, # "cosine": τ2 links any two seeds (§3.4); "touching": only seeds whose regions touch (ours)
+    settings:MethodSettings=None, # τ1, τ2, the link and the object map are read (default: the paper's)
+    **overrides, # `MethodSettings` fields that differ from `settings` (e.g. tau2=0.3, object_map="distance")
 )->Prediction:
-    "§3.4 on an IOI result: the one step of the method that depends on τ."
+    """§3.4 on an IOI result: the one step of the method that depends on τ. An object's map is its seeds' cells,
+    shaded by $S_v$ ("region"), their mean −‖F̂−E_p‖ ("distance"), or the region and its ring ("around")."""
+    s = replace(settings or MethodSettings(), **overrides)  # a misspelt setting is an error here
+    object_map = s.object_map
     if object_map not in OBJECT_MAPS:
         raise ValueError(f"object_map must be one of {OBJECT_MAPS}, not {object_map!r}")
-    labels = group_batch(r.seeds, r.valid, r.E_n, tau1=tau1, tau2=tau2,
-                         link=link, regions=r.regions)  # B×T
+    labels = group_batch(r.seeds, r.valid, r.E_n, tau1=s.tau1, tau2=s.tau2, link=s.link, regions=r.regions)  # B×T
     if object_map == "distance": maps = object_maps(r.maps, labels)
     else:  # each cell is claimed once: an object's cells get (2 + S_v)/3 ∈ [1/3, 1], so they rank above the rest (0)
         region = object_maps(r.regions.to(S_v.dtype), labels) > 0  # B×K×h×w
@@ -127,4 +126,4 @@ def predict(
     finally: net.train(was_training)
     S_v = sound_map(F_v, l_a)  # B×h×w
     r = ioi(S_v, F_v, **s.ioi_kwargs())
-    return group_objects(S_v, r, tau1=s.tau1, tau2=s.tau2, object_map=s.object_map, link=s.link)
+    return group_objects(S_v, r, settings=s)

@@ -293,7 +293,7 @@ def oracle_counts(
             for name, audio in (("trained", l_a), ("oracle", F.normalize(per_object.sum(1), dim=-1))):
                 S_v = sound_map(F_v, audio)
                 r = ioi(S_v, F_v, **s.ioi_kwargs())
-                found = group_objects(S_v, r, tau1=s.tau1, tau2=s.tau2, link=s.link).K  # B
+                found = group_objects(S_v, r, settings=s).K  # B
                 out[name][k] = 100 * float((found == k).float().mean())
     finally: net.train(was_training)
     return out
