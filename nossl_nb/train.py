@@ -97,7 +97,7 @@ class TrainConfig:
     tau1: Cosine = TAU1  # §3.4 background threshold
     tau2: Cosine = TAU2  # §3.4 merge threshold
     link: Literal[LINKS] = LINK  # which seeds τ2 may link: any two (§3.4) or those whose regions touch (ours)
-    # an object's map at test time: "region" (paper's text) or "distance" (official)
+    # an object's map at test time: "region" (paper's text), "distance" (official), "around" or "peak" (ours)
     object_map: Literal[OBJECT_MAPS] = OBJECT_MAP
     lambda_avc: NonNegative = 1.0  # λ1 of Eq. 5 (0: Table 3's OSC-only row)
     lambda_osc: NonNegative = 1.0  # λ2 of Eq. 5 (0: Table 3's AVC-only row)
@@ -158,7 +158,7 @@ PRESETS = {
                     backbone="efficientnet_lite0",
                     head="relu", width=0.5, output_stride=32, audio_downsample=2, frame_size=160, batch_size=32,
                     epochs=4, lr=1e-3, alpha=0.5, margin=0.35, tau1=0.5, tau2=0.2, link="touching", osc_start_epoch=2,
-                    augment=True,
+                    augment=True, object_map="peak",
                     train_size=1280, stage_size=480, eval_size=512, num_workers=2),
 }
 
