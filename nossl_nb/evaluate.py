@@ -52,7 +52,7 @@ def main(
     # τ1 values: every (τ1, τ2) pair is scored from one pass (Table 4) (default: the checkpoint's)
     tau1:list[Cosine]=None,
     tau2:list[Cosine]=None, # τ2 values (default: the checkpoint's)
-    object_map:Literal[OBJECT_MAPS]=None, # an object's map: its seeds' regions or distances (default: region)
+    object_map:Literal[OBJECT_MAPS]=None, # an object's map (`08_method`; default: the checkpoint's)
     link:Literal[LINKS]=None, # τ2 links any two seeds, or only seeds whose regions touch (default: the checkpoint's)
     n:AtLeast1=None, # number of scenes (default: all of a real set, 200 generated ones)
     batch_size:AtLeast1=32, # scenes per forward pass
