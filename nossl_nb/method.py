@@ -107,9 +107,10 @@ def group_objects(
         if object_map == "around":  # and the cells touching it (8-neighbours): a map a cell wider on every side
             B, K, h, w = region.shape
             region = F.max_pool2d(region.reshape(B * K, 1, h, w).to(S_v.dtype), 3, 1, 1).reshape(B, K, h, w) > 0
-        if object_map == "peak":  # only the cells nearly as bright as the object's brightest one
-            top = (S_v[:, None] * region).amax((-2, -1), keepdim=True)  # B×K×1×1
-            region = region & (S_v[:, None] >= PEAK_SHARE * top)
+        if object_map == "peak":  # only the cells at least PEAK_SHARE as bright as the object's brightest one
+            top = S_v[:, None].masked_fill(~region, -torch.inf).amax((-2, -1), keepdim=True)  # B×K×1×1
+            # an object whose brightest cell is not above 0 (an ε below 0) has no brighter part: it keeps its region
+            region = region & (S_v[:, None] >= torch.where(top > 0, PEAK_SHARE * top, -torch.inf))
         maps = region * (2 + S_v[:, None]) / 3
     return Prediction(S_v, r, labels, maps, n_objects(labels))
 
