@@ -54,6 +54,8 @@ def main(
     tau2:list[Cosine]=None, # τ2 values (default: the checkpoint's)
     object_map:Literal[OBJECT_MAPS]=None, # an object's map (`08_method`; default: the checkpoint's)
     link:Literal[LINKS]=None, # τ2 links any two seeds, or only seeds whose regions touch (default: the checkpoint's)
+    # keep the brightest objects the counter hears at this chance (`07b_count`; 0: off; default: the checkpoint's)
+    by_ear:Annotated[float, Range(0, 1)]=None,
     n:AtLeast1=None, # number of scenes (default: all of a real set, 200 generated ones)
     batch_size:AtLeast1=32, # scenes per forward pass
     num_workers:AtLeast0=0, # DataLoader workers
@@ -69,7 +71,8 @@ def main(
     "Evaluate a checkpoint on a test set: the paper's table with the paper's row beside ours, JSON and figures."
     device = device or ("cuda" if torch.cuda.is_available() else "cpu")
     net, config, label = _network(checkpoint, dataset, seed)
-    settings = MethodSettings.from_config(config | {k: v for k, v in (("object_map", object_map), ("link", link)) if v})
+    given = dict(object_map=object_map, link=link, by_ear=by_ear)
+    settings = MethodSettings.from_config(config | {k: v for k, v in given.items() if v is not None})
     taus = [(t1, t2) for t1 in (tau1 or [settings.tau1]) for t2 in (tau2 or [settings.tau2])]
     try:
         ds = load_test_set(dataset, data_root, n, frame_size or config.get("frame_size", 224), seed, require_complete)

@@ -10,7 +10,7 @@ __all__ = ['DEFAULT_CHECKPOINT', 'load_model', 'Window', 'read_window', 'model_f
 # %% ../nbs/13_localize.ipynb #lo-imports
 import json, sys, warnings
 from pathlib import Path
-from typing import Literal, NamedTuple
+from typing import Annotated, Literal, NamedTuple
 
 import matplotlib.colors as mcolors
 import matplotlib.pyplot as plt
@@ -23,7 +23,7 @@ from tqdm.auto import tqdm
 
 from .data import (CLIP_SECONDS, IMAGE_EXTS, N_SAMPLES, SILENCE_DB, SR, VIDEO_EXTS, DataError, LogSpectrogram,
                            MissingDataError, audio_window, loudness, normalize)
-from .cli import Cosine, NonNegative, Positive, fail, run_command
+from .cli import Cosine, NonNegative, Positive, Range, fail, run_command
 from .geometry import frame_tiles, tile_grid, tile_slices, working_size
 from .clustering import LINKS
 from .method import MethodSettings, Prediction, group_objects, predict
@@ -194,7 +194,7 @@ def find_objects(
     if loc.level < SILENCE_DB: return []  # a silence sounds nowhere: no object, whatever the features say
     tau1 = loc.settings.tau1 if tau1 is None else tau1
     tau2 = loc.settings.tau2 if tau2 is None else tau2
-    p = group_objects(loc.pred.S_v, loc.pred.ioi, settings=loc.settings, tau1=tau1, tau2=tau2)
+    p = group_objects(loc.pred.S_v, loc.pred.ioi, heard=loc.pred.heard, settings=loc.settings, tau1=tau1, tau2=tau2)
     (H, W), (H0, W0) = loc.frame.shape[-2:], loc.image.shape[:2]
     S, cells = loc.pred.S_v[0].flatten(), loc.pred.ioi.cells[0]  # h·w, T
     out = []
@@ -498,6 +498,8 @@ def main(
     tau2:Cosine=None, # §3.4: merge seeds more alike than this (default: the checkpoint's)
     # which seeds τ2 may link: any two (§3.4) or only those whose regions touch (default: the checkpoint's)
     link:Literal[LINKS]=None,
+    # keep the brightest objects the counter hears at this chance (`07b_count`; 0: off; default: the checkpoint's)
+    by_ear:Annotated[float, Range(0, 1)]=None,
     # slide the window by this many seconds over the whole video: an MP4 with the overlays and a JSON per window
     every:Positive=None,
     out:str="runs/localize", # output folder
@@ -508,7 +510,8 @@ def main(
     per object found, as PNG + JSON (or MP4 + JSONs with --every)."""
     try: net, config = load_model(checkpoint, device or ("cuda" if torch.cuda.is_available() else "cpu"))
     except (DataError, MissingDataError) as e: fail(e)
-    if link: config = {**config, "link": link}  # a test-time setting, as τ1 and τ2
+    # test-time settings, as τ1 and τ2
+    config = {**config, **{k: v for k, v in dict(link=link, by_ear=by_ear).items() if v is not None}}
     def run(path, name):
         if every: return localize_video(net, config, path, out, every, audio, tau1, tau2, name=name, progress=not quiet)
         return localize_clip(net, config, path, out, audio, start, tau1, tau2, name=name)

@@ -14,6 +14,7 @@ import torch.nn.functional as F
 
 from .avc import TEMPERATURE, avc_loss
 from .clustering import LINK, TAU1, TAU2, group_batch, n_objects, object_maps
+from .count import cap_by_ear, heard_at_least
 from .ioi import EN_MEAN, EPS, IOIResult, ioi
 from .model import ALPHA, MARGIN, OMEGA, NoSSLNet, sound_map, sound_map_all
 from .osc import osc_loss
@@ -39,6 +40,7 @@ class MethodSettings:
     tau2: float = TAU2  # §3.4: link two seeds whose cosine exceeds τ2
     link: str = LINK  # which seeds τ2 may link: any two ("cosine", §3.4) or those whose regions touch ("touching")
     object_map: str = OBJECT_MAP  # "region" (the paper's text), "distance" (official code), "around" or "peak" (ours)
+    by_ear: float = None  # ours: keep the brightest objects the counter hears at this chance (`07b_count`; 0/None: off)
 
     @classmethod
     def from_config(cls,
@@ -49,7 +51,7 @@ class MethodSettings:
         return cls(**{f.name: config[f.name] for f in fields(cls) if config.get(f.name) is not None})
 
     def ioi_kwargs(self)->dict:
-        "The arguments of `ioi` (Alg. 1): every setting but τ1, τ2, the link and the object map."
+        "The arguments of `ioi` (Alg. 1): every setting but τ1, τ2, the link, the object map and `by_ear`."
         return dict(alpha=self.alpha, omega=self.omega, eps=self.eps, region=self.region, t_max=self.t_max,
                     margin=self.margin, en_mean=self.en_mean)
 
@@ -85,12 +87,14 @@ class Prediction(NamedTuple):
     labels: torch.Tensor  # B×T object of each seed (−1: dropped as background or not valid)
     maps: torch.Tensor    # B×K×h×w object maps, K = the most objects in the batch (unused slots are 0)
     K: torch.Tensor       # B objects found = predicted number of sources
+    heard: torch.Tensor = None  # B×3 P(N ≥ j) from the network's counter (`07b_count`); None: it has none
 
 def group_objects(
     S_v:torch.Tensor, # B×h×w sound map
     r:IOIResult, # IOI's result for the same batch
     *, # the settings, by name only
-    settings:MethodSettings=None, # τ1, τ2, the link and the object map are read (default: the paper's)
+    heard:torch.Tensor=None, # B×3 P(N ≥ j) from a counter (`07b_count`): with `by_ear`, the objects it hears stay
+    settings:MethodSettings=None, # τ1, τ2, the link, the object map and `by_ear` are read (default: the paper's)
     **overrides, # `MethodSettings` fields that differ from `settings` (e.g. tau2=0.3, object_map="distance")
 )->Prediction:
     """§3.4 on an IOI result: the one step of the method that depends on τ. An object's map is its seeds' cells,
@@ -101,6 +105,7 @@ def group_objects(
     if object_map not in OBJECT_MAPS:
         raise ValueError(f"object_map must be one of {OBJECT_MAPS}, not {object_map!r}")
     labels = group_batch(r.seeds, r.valid, r.E_n, tau1=s.tau1, tau2=s.tau2, link=s.link, regions=r.regions)  # B×T
+    if s.by_ear and heard is not None: labels = cap_by_ear(labels, heard, s.by_ear)  # None or 0: the ear is off
     if object_map == "distance": maps = object_maps(r.maps, labels)
     else:  # each cell is claimed once: an object's cells get (2 + S_v)/3 ∈ [1/3, 1], so they rank above the rest (0)
         region = object_maps(r.regions.to(S_v.dtype), labels) > 0  # B×K×h×w
@@ -112,7 +117,7 @@ def group_objects(
             # an object whose brightest cell is not above 0 (an ε below 0) has no brighter part: it keeps its region
             region = region & (S_v[:, None] >= torch.where(top > 0, PEAK_SHARE * top, -torch.inf))
         maps = region * (2 + S_v[:, None]) / 3
-    return Prediction(S_v, r, labels, maps, n_objects(labels))
+    return Prediction(S_v, r, labels, maps, n_objects(labels), heard)
 
 # %% ../nbs/08_method.ipynb #ev005b
 @torch.no_grad()
@@ -129,8 +134,11 @@ def predict(
     s = replace(settings or MethodSettings(), **overrides)  # a misspelt setting fails before the network runs
     was_training = net.training
     net.eval()  # BatchNorm must use its running statistics, and must not update them, at test time
-    try: F_v, l_a = net(frames, spectrograms)  # B×c×h×w, B×c
+    try:
+        F_v, l_a = net(frames, spectrograms)  # B×c×h×w, B×c
+        counter = getattr(net, "counter", None)
+        heard = None if counter is None else heard_at_least(counter(spectrograms))  # B×3
     finally: net.train(was_training)
     S_v = sound_map(F_v, l_a)  # B×h×w
     r = ioi(S_v, F_v, **s.ioi_kwargs())
-    return group_objects(S_v, r, settings=s)
+    return group_objects(S_v, r, heard=heard, settings=s)

@@ -196,7 +196,7 @@ def run_scenes(
     for b in same_size_batches(dataset, batch_size, num_workers):
         frames = b["frame"].to(device)  # B×3×H×W
         p = predict(net, frames, frontend(b["audio"].to(device)), settings=settings, tau1=taus[0][0], tau2=taus[0][1])
-        cells = [p] + [group_objects(p.S_v, p.ioi, settings=settings, tau1=t1, tau2=t2)
+        cells = [p] + [group_objects(p.S_v, p.ioi, heard=p.heard, settings=settings, tau1=t1, tau2=t2)
                        for t1, t2 in taus[1:]]
         H, W = frames.shape[-2:]
         for j in range(len(frames)):

@@ -26,6 +26,7 @@ from .avc import AVC_FORMS, TEMPERATURE
 from .cli import (AtLeast0, AtLeast1, Cosine, Decay, NonNegative, Positive, Range, check_values, command_line,
                           fail, given_options, keep_freed_memory, option_help)
 from .clustering import LINK, LINKS, TAU1, TAU2, n_objects
+from .count import COUNT_STEPS, train_counter
 from .data import MIXES, LogSpectrogram, collate, RandomMixtures
 from .layouts import clip_list
 from .datasets import DATASETS, PAPER_T6, SAMPLE_SOURCES, TRAIN_LISTS, load_test_set, train_seed
@@ -74,6 +75,10 @@ class TrainConfig:
     output_stride: Literal[8, 16, 32] = 32  # visual grid stride (16: finer grid for small frames)
     audio_pool: Literal[AUDIO_POOLS] = "max"  # "max" (official code) or "avg" (paper's GAP)
     audio_downsample: AtLeast1 = 1  # average-pool the spectrogram first (2: 4× cheaper audio stream)
+    # ours: a second audio stream that counts the sources, this wide (0: none), trained after the last epoch on
+    # self-made mixes of the samples' recordings (`07b_count`), for count_steps steps
+    count_width: NonNegative = 0.0
+    count_steps: AtLeast1 = COUNT_STEPS
     # optimisation
     epochs: AtLeast1 = 50  # passes over the training set
     batch_size: AtLeast1 = 128  # scenes per step of each process (torchrun: of each GPU)
@@ -99,6 +104,8 @@ class TrainConfig:
     link: Literal[LINKS] = LINK  # which seeds τ2 may link: any two (§3.4) or those whose regions touch (ours)
     # an object's map at test time: "region" (paper's text), "distance" (official), "around" or "peak" (ours)
     object_map: Literal[OBJECT_MAPS] = OBJECT_MAP
+    # ours: the objects kept are the brightest ones the counter hears at this chance (`07b_count`; None or 0: all)
+    by_ear: Annotated[float, Range(0, 1)] = None
     lambda_avc: NonNegative = 1.0  # λ1 of Eq. 5 (0: Table 3's OSC-only row)
     lambda_osc: NonNegative = 1.0  # λ2 of Eq. 5 (0: Table 3's AVC-only row)
     # train with L_avc alone before this epoch (the official code's unused `object_loss_step`; not when λ1 = 0)
@@ -114,7 +121,7 @@ class TrainConfig:
     resume: bool = False  # continue from out_dir/last.pt
     overwrite: bool = False  # replace the run out_dir holds (default: a folder with a run in it is refused)
     log_every: AtLeast1 = 10  # steps between TensorBoard points
-    max_steps: AtLeast0 = 0  # stop an epoch after this many steps (0: the whole epoch; for smoke tests)
+    max_steps: AtLeast0 = 0  # stop an epoch, and the counter, after this many steps (0: all of them; smoke tests)
 
     def __post_init__(self):
         "A value outside what its field allows is a `ValueError` naming the option, the value and what is allowed."
@@ -126,6 +133,9 @@ class TrainConfig:
             bad.append("--cache-trunk keeps a frozen trunk's features of generated pictures: it needs a samples-* "
                        "train set, visual weights (a trunk trained from scratch changes every step) and no "
                        "--mixed-from-epoch (its scenes change at that epoch)")
+        if self.count_width and self.train_set not in SAMPLE_SOURCES:
+            bad.append("--count-width trains the counter on the bundled samples' recordings: it needs a samples-* "
+                       "train set")
         if bad: raise ValueError(bad[0])
 
 # %% ../nbs/10_train.ipynb #tc-methods
@@ -158,7 +168,7 @@ PRESETS = {
                     backbone="efficientnet_lite0",
                     head="relu", width=0.5, output_stride=32, audio_downsample=2, frame_size=160, batch_size=32,
                     epochs=4, lr=1e-3, alpha=0.5, margin=0.35, tau1=0.5, tau2=0.2, link="touching", osc_start_epoch=2,
-                    augment=True, object_map="peak",
+                    augment=True, object_map="peak", count_width=0.25, by_ear=0.05,
                     train_size=1280, stage_size=480, eval_size=512, num_workers=2),
 }
 
@@ -333,7 +343,9 @@ def build_network(
     "The two-stream network of the config, on `device`."
     net = NoSSLNet(visual_weights=None if cfg.visual_weights in (None, "none") else cfg.visual_weights,
                    audio_pool=cfg.audio_pool, width=cfg.width, output_stride=cfg.output_stride,
-                   audio_downsample=cfg.audio_downsample, backbone=cfg.backbone, head=cfg.head).to(device)
+                   audio_downsample=cfg.audio_downsample, backbone=cfg.backbone, head=cfg.head,
+                   count_width=cfg.count_width).to(device)
+    if net.counter is not None: net.counter.requires_grad_(False)  # trained apart, after the last epoch
     if cfg.channels_last: net = net.to(memory_format=torch.channels_last)
     return net
 
@@ -596,8 +608,12 @@ def train(
 def finish_run(
     run:Run, # the run (rank 0), after its last epoch
 ) -> dict:
-    "Rank 0 after the last epoch: the evaluation tables, the cost report and `model.pt`; their part of the summary."
+    "Rank 0 after the last epoch: the counter, the evaluation tables, the cost report and `model.pt`; their summary."
     cfg, out, net, res = run.cfg, run.out, final(run.net, run.ema), {"eval": {}}
+    if net.counter is not None:  # the two streams are done: the counter learns on its own (`07b_count`)
+        steps = min(cfg.count_steps, cfg.max_steps or cfg.count_steps)  # a smoke test's max_steps caps it too
+        res["counter_loss"] = train_counter(net, steps=steps, seed=cfg.seed, device=run.device,
+                                            verbose=run.verbose)[-100:]
     for name in filter(None, cfg.eval_sets.split(",")):
         ds = load_test_set(name, cfg.data_root, cfg.eval_size or None, cfg.frame_size)
         r = evaluate(net, ds, batch_size=cfg.batch_size, device=run.device, frontend=run.frontend,

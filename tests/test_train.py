@@ -10,7 +10,7 @@ from nossl_nb.train import PRESETS, load_checkpoint, resolve_config, train, trai
 
 TINY = dict(train_set="samples-mixed", train_size=12, stage_size=0, batch_size=4, frame_size=64, width=0.125,
             num_workers=0, eval_sets="", lr=1e-3, alpha=0.3, margin=0.25,
-            eps=0.05)  # a background line α − margin above 0
+            eps=0.05, count_steps=2)  # a background line α − margin above 0; a counter of 2 steps
 
 
 def weights(path):

@@ -16,7 +16,7 @@ from nossl_nb.train import build_network, forward_batch, parse_overrides, resolv
 
 # a narrow network on small frames, α − margin above 0 (as tests/test_train.py's TINY)
 TINY = dict(train_set="samples-mixed", train_size=12, batch_size=4, frame_size=64, width=0.125, num_workers=0,
-            eval_sets="", alpha=0.3, margin=0.25, eps=0.05, device="cpu", channels_last=False)
+            eval_sets="", alpha=0.3, margin=0.25, eps=0.05, device="cpu", channels_last=False, count_steps=2)
 CPU = torch.device("cpu")
 
 
