@@ -28,7 +28,7 @@ def test_the_samples_preset_one_epoch_smoke(tmp_path):
     "The README's preset itself (frozen Lite0 trunk, augmented tiles and stage scenes), one short epoch, end to end."
     from nossl_nb.model import load_network
     cfg = resolve_config("samples", epochs=1, train_size=64, stage_size=96, eval_size=8, num_workers=0,
-                         out_dir=str(tmp_path))
+                         count_steps=20, out_dir=str(tmp_path))  # a counter of 20 steps: the pool and its loop run
     s = train(cfg, quiet=True)
     # two batches of tiles, one of stage scenes for each aspect ratio
     assert torch.isfinite(torch.tensor(s["history"][0]["loss"])) and s["history"][0]["steps"] == 5
@@ -53,7 +53,7 @@ def test_stage_scenes_come_in_one_bucket_per_aspect_ratio():
 def test_cache_trunk_resumes_exactly(tmp_path):
     "The trunk's features, kept (`cache_trunk`), are rebuilt from the same pictures by a resumed run."
     kept = dict(epochs=2, train_size=8, stage_size=12, batch_size=4, frame_size=64, num_workers=0, eval_sets="",
-                osc_start_epoch=1, device="cpu", cache_trunk="all")
+                osc_start_epoch=1, device="cpu", cache_trunk="all", count_steps=2)
     full = train(resolve_config("samples", **kept, out_dir=str(tmp_path / "full")), quiet=True)
     train(resolve_config("samples", **kept | {"epochs": 1}, out_dir=str(tmp_path / "part")), quiet=True)
     resumed = train(resolve_config("samples", **kept, out_dir=str(tmp_path / "part"), resume=True), quiet=True)
