@@ -104,7 +104,9 @@ nets, writes, build, save = [], [], T.build_network, T.save_checkpoint
 T.build_network = lambda *a, **k: nets.append(build(*a, **k)) or nets[-1]
 T.save_checkpoint = lambda path, **state: writes.append(str(path)) or save(path, **state)
 T.train(T.resolve_config("samples", **kw, out_dir=out), quiet=True)
-torch.save({"params": {k: p.detach() for k, p in nets[0].named_parameters()}, "writes": writes}, f"{out}/rank{rank}.pt")
+# the counter is trained after the epochs, by rank 0 alone (`finish_run`): the two streams are what DDP shares
+params = {k: p.detach() for k, p in nets[0].named_parameters() if not k.startswith("counter.")}
+torch.save({"params": params, "writes": writes}, f"{out}/rank{rank}.pt")
 """
 
 
