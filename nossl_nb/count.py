@@ -11,9 +11,9 @@ import math
 import torch
 from tqdm.auto import tqdm
 
-from .data import LogSpectrogram
+from .data import LogSpectrogram, under_full_scale
 from .model import MAX_COUNT, NoSSLNet
-from .samples import augment_sound, load_assets
+from .samples import GAIN, augment_sound, load_assets
 
 # %% ../nbs/07b_count.ipynb #cb000007
 def heard_at_least(
@@ -58,9 +58,10 @@ def counting_batch(
     n = torch.randint(1, max_count + 1, (batch_size,), generator=g)  # B
     classes = torch.rand(batch_size, C, generator=g).argsort(1)[:, :max_count]  # B×M: different classes
     which = torch.randint(k, (batch_size, max_count), generator=g)  # B×M
-    gains = (0.5 + 0.5 * torch.rand(batch_size, max_count, generator=g)) * (torch.arange(max_count) < n[:, None])
+    lo, hi = GAIN  # each recording at a gain drawn as `samples.gain` draws a scene's, the ones not in the mix at 0
+    gains = (lo + (hi - lo) * torch.rand(batch_size, max_count, generator=g)) * (torch.arange(max_count) < n[:, None])
     waves = (pool[classes, which] * gains[..., None]).sum(1)  # B×N
-    return waves / waves.abs().amax(1, keepdim=True).clamp(min=1), n
+    return under_full_scale(waves), n
 
 # %% ../nbs/07b_count.ipynb #cb000016
 COUNT_STEPS = 2000  # the counter's training steps (`TrainConfig.count_steps`): about 1.5 minutes on 2 cores

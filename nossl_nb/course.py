@@ -14,7 +14,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .data import SR, LogSpectrogram, collate
+from .data import SR, LogSpectrogram, collate, under_full_scale
 from .datasets import DEMO_SEED
 from .media import write_video
 from .model import NoSSLNet
@@ -115,7 +115,7 @@ def photo_stage(
         box = (round(x * W), round(y * H), round(x * W) + bw, round(y * H) + bh)
         _paste(canvas, pic, box); boxes[c] = box
     audio = torch.stack([assets.sounds[c][0] for c in sounding]).sum(0)  # N
-    return {"id": "photo_stage", "frame": normalize(canvas), "audio": audio / audio.abs().max().clamp(min=1),
+    return {"id": "photo_stage", "frame": normalize(canvas), "audio": under_full_scale(audio),
             "boxes": [torch.tensor([boxes[c]], dtype=torch.float32) for c in sounding], "classes": list(sounding),
             "n_sources": len(sounding), "silent": [c for c in PHOTO_STAGE if c not in sounding], "layout": boxes}
 

@@ -7,7 +7,8 @@ __all__ = ['SR', 'CLIP_SECONDS', 'N_SAMPLES', 'FRAME_SIZE', 'IMAGENET_MEAN', 'IM
            'VIDEO_EXTS', 'SKIP_BAD', 'SILENCE_DB', 'MIXES', 'DataError', 'MissingDataError', 'command_fix',
            'load_audio', 'player', 'audio_window', 'loudness', 'LogSpectrogram', 'video_frame', 'load_frame',
            'frame_transform', 'normalize', 'denormalize', 'norm_boxes', 'boxes_to_mask', 'boxes_to_cells', 'Clip',
-           'load_clip', 'show_sample', 'mix', 'collate', 'AVDataset', 'RandomMixtures', 'atomic_write']
+           'load_clip', 'show_sample', 'under_full_scale', 'mix', 'collate', 'AVDataset', 'RandomMixtures',
+           'atomic_write']
 
 # %% ../nbs/01_audio_visual_data.ipynb #imports
 import functools, io, math, os, warnings
@@ -263,6 +264,11 @@ def show_sample(sample, # a sample (frame, audio, boxes, classes)
 # %% ../nbs/01_audio_visual_data.ipynb #mix
 MIXES = ("paper", "official")  # side by side with the waveforms summed (§4.1), or as the official code
 
+def under_full_scale(audio, # …×N waveforms (a sum of recordings)
+                    ) -> torch.Tensor: # …×N: each waveform scaled back to a peak of 1 where it clips, else as it is
+    "A sum of recordings rescaled only where it would clip, as a mixing desk's limiter would."
+    return audio / audio.abs().amax(-1, keepdim=True).clamp(min=1)
+
 def mix(samples, # samples to combine (each may itself hold several sources)
         # "paper": side by side, waveforms summed; "official": stacked vertically, log spectrograms averaged
         how="paper",
@@ -275,7 +281,7 @@ def mix(samples, # samples to combine (each may itself hold several sources)
     shift = lambda o: torch.tensor([o, 0, o, 0] if how == "paper" else [0, o, 0, o], dtype=torch.float32)
     if how == "paper":
         audio = torch.stack([s["audio"] for s in samples]).sum(0)  # N
-        audio = audio / audio.abs().max().clamp(min=1)
+        audio = under_full_scale(audio)
     else: audio = torch.cat([s["audio"].reshape(-1, s["audio"].shape[-1]) for s in samples])  # S×N
     return {"id": "+".join(s["id"] for s in samples),
             "frame": torch.cat([s["frame"] for s in samples], axis),  # 3×H×(W·S) or 3×(H·S)×W

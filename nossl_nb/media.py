@@ -17,7 +17,7 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
-from .data import SR, DataError, denormalize, load_audio, load_frame
+from .data import SR, DataError, denormalize, load_audio, load_frame, under_full_scale
 
 # %% ../nbs/14a_media.ipynb #video
 def _encode_sound(out, stream, samples, start, stop):
@@ -113,7 +113,7 @@ def write_video(
             dx, dy = (round(drift * math.sin(2 * math.pi * t / p)) for p in (3.0, 2.2))
             yield rgb[drift + dy:drift + dy + H, drift + dx:drift + dx + W]
     sound_track = torch.cat(sounds)
-    return mux_video(path, frames(), fps, sound_track / sound_track.abs().max().clamp(min=1) if sound else None)
+    return mux_video(path, frames(), fps, under_full_scale(sound_track) if sound else None)
 
 # %% ../nbs/14a_media.ipynb #lo-read
 def _reason(e): return getattr(e, "strerror", None) or (str(e).splitlines()[0] if str(e) else type(e).__name__)

@@ -87,13 +87,13 @@ class Prediction(NamedTuple):
     labels: torch.Tensor  # B×T object of each seed (−1: dropped as background or not valid)
     maps: torch.Tensor    # B×K×h×w object maps, K = the most objects in the batch (unused slots are 0)
     K: torch.Tensor       # B objects found = predicted number of sources
-    heard: torch.Tensor = None  # B×3 P(N ≥ j) from the network's counter (`07b_count`); None: it has none
+    heard: torch.Tensor = None  # B×MAX_COUNT P(N ≥ j) from the network's counter (`07b_count`); None: it has none
 
 def group_objects(
     S_v:torch.Tensor, # B×h×w sound map
     r:IOIResult, # IOI's result for the same batch
     *, # the settings, by name only
-    heard:torch.Tensor=None, # B×3 P(N ≥ j) from a counter (`07b_count`): with `by_ear`, the objects it hears stay
+    heard:torch.Tensor=None, # B×MAX_COUNT P(N ≥ j) from a counter (`07b_count`): with `by_ear`, the objects it hears stay
     settings:MethodSettings=None, # τ1, τ2, the link, the object map and `by_ear` are read (default: the paper's)
     **overrides, # `MethodSettings` fields that differ from `settings` (e.g. tau2=0.3, object_map="distance")
 )->Prediction:
@@ -137,7 +137,7 @@ def predict(
     try:
         F_v, l_a = net(frames, spectrograms)  # B×c×h×w, B×c
         counter = getattr(net, "counter", None)
-        heard = None if counter is None else heard_at_least(counter(spectrograms))  # B×3
+        heard = None if counter is None else heard_at_least(counter(spectrograms))  # B×MAX_COUNT
     finally: net.train(was_training)
     S_v = sound_map(F_v, l_a)  # B×h×w
     r = ioi(S_v, F_v, **s.ioi_kwargs())

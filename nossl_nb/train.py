@@ -612,8 +612,7 @@ def finish_run(
     cfg, out, net, res = run.cfg, run.out, final(run.net, run.ema), {"eval": {}}
     if net.counter is not None:  # the two streams are done: the counter learns on its own (`07b_count`)
         steps = min(cfg.count_steps, cfg.max_steps or cfg.count_steps)  # a smoke test's max_steps caps it too
-        res["counter_loss"] = train_counter(net, steps=steps, seed=cfg.seed, device=run.device,
-                                            verbose=run.verbose)[-100:]
+        train_counter(net, steps=steps, seed=cfg.seed, device=run.device, verbose=run.verbose)
     for name in filter(None, cfg.eval_sets.split(",")):
         ds = load_test_set(name, cfg.data_root, cfg.eval_size or None, cfg.frame_size)
         r = evaluate(net, ds, batch_size=cfg.batch_size, device=run.device, frontend=run.frontend,
