@@ -93,7 +93,7 @@ def group_objects(
     S_v:torch.Tensor, # B×h×w sound map
     r:IOIResult, # IOI's result for the same batch
     *, # the settings, by name only
-    heard:torch.Tensor=None, # B×MAX_COUNT P(N ≥ j) from a counter (`07b_count`): with `by_ear`, the objects it hears stay
+    heard:torch.Tensor=None, # B×MAX_COUNT P(N ≥ j) from a counter (`07b_count`): `by_ear` keeps what it hears
     settings:MethodSettings=None, # τ1, τ2, the link, the object map and `by_ear` are read (default: the paper's)
     **overrides, # `MethodSettings` fields that differ from `settings` (e.g. tau2=0.3, object_map="distance")
 )->Prediction:
