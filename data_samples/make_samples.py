@@ -4,12 +4,13 @@ Needs: fluidsynth + fluid-soundfont-gm, musescore-general-soundfont-small and cs
 fonts-noto-color-emoji and, through npm and librsvg2-bin, the Twemoji SVGs (pictures), scikit-image (background
 photographs) and `apt-get download` of tuxpaint-stamps-default (photographs of some classes). Run from anywhere: `python data_samples/make_samples.py`.
 `--validation DIR` writes a folder for choosing settings, not shipped: other recordings through TimGM6mb
-(timgm6mb-soundfont, GPL-2), OpenMoji's drawings of the emoji classes (npm, CC BY-SA 4.0) and other photographs.
+(timgm6mb-soundfont, GPL-2), OpenMoji's drawings of the emoji classes (npm, CC BY-SA 4.0), other photographs, and
+in `real/` Tux Paint's real recordings of animals and things (needs scipy).
 `--heldout` writes only `heldout/`, assets that training never saw (fluidsynth + opl3-soundfont, fonts-symbola, scipy).
 The output is deterministic given the package versions; the files are committed so that nobody
 else needs these packages.
 """
-import shutil, struct, subprocess, tempfile
+import contextlib, shutil, struct, subprocess, tempfile
 from pathlib import Path
 
 import numpy as np
@@ -227,14 +228,20 @@ def emoji_drawings(spec, path_of, out):
                 svg_picture(svgs / path_of(ord(ch)), tmp).save(out / f"{name}_{k + j}.png", optimize=True)
 
 
-def stamp_photos(stamps, out):
-    """Each photograph of `stamps` (class -> Tux Paint stamp paths), cropped and scaled like the emoji, after the
-    pictures `out` has: `<class>_<k>.png`. The Debian package is downloaded (`apt-get download`), not installed."""
+@contextlib.contextmanager
+def stamps_folder():
+    "Tux Paint's stamps folder, unpacked into a temporary folder: the Debian package is downloaded, not installed."
     with tempfile.TemporaryDirectory() as tmp:
         subprocess.run(["apt-get", "download", STAMPS_DEB], cwd=tmp, check=True, capture_output=True)
         deb, = Path(tmp).glob("*.deb")
         subprocess.run(["dpkg-deb", "-x", str(deb), str(Path(tmp) / "x")], check=True)
-        root = Path(tmp) / "x/usr/share/tuxpaint/stamps"
+        yield Path(tmp) / "x/usr/share/tuxpaint/stamps"
+
+
+def stamp_photos(stamps, out):
+    """Each photograph of `stamps` (class -> Tux Paint stamp paths), cropped and scaled like the emoji, after the
+    pictures `out` has: `<class>_<k>.png`."""
+    with stamps_folder() as root:
         for name, paths in stamps.items():
             k = len(list(out.glob(f"{name}_[0-9]*.png")))
             for j, path in enumerate(paths):
@@ -366,17 +373,36 @@ def make_heldout(out=HELDOUT):
     for k in range(3): texture(rng, k).save(out / "backgrounds" / f"texture_{k}.jpg", quality=85)
 
 
+def stamp_recordings(out):
+    """Tux Paint's real recordings (animals, instruments, household things; not its spoken letters, numbers and
+    descriptions) as `out/<stamp path with _>.flac`, mono at 16 kHz, each as long as it is: a check of the counter on
+    mixes of real recordings (`benchmarks/counter_real.py`), never trained on."""
+    from scipy.signal import resample_poly
+    out.mkdir(parents=True, exist_ok=True)
+    with stamps_folder() as root:
+        for f in sorted(root.rglob("*.ogg")):
+            rel = f.relative_to(root)
+            if rel.parts[0] == "symbols" or "_desc" in f.stem or "_name" in f.stem: continue
+            wave, sr = sf.read(f, always_2d=True)
+            wave = resample_poly(wave.mean(1), SR, sr)
+            if len(wave) < SR // 2 or np.abs(wave).max() < 1e-3: continue  # under half a second, or silent
+            name = str(rel.with_suffix("")).replace("/", "_") + ".flac"
+            sf.write(out / name, wave / max(1, np.abs(wave).max()), SR)
+
+
 def make_validation(out):
     """Assets neither training nor heldout/ uses, to choose settings on: sounds through another soundfont, OpenMoji's
-    drawings of the emoji classes (training's drawings of the others), other photographs as backgrounds."""
+    drawings of the emoji classes (training's drawings of the others), other photographs as backgrounds, and real
+    recordings of other things than the classes (`real/`)."""
     out = Path(out)
-    for d in ("audio", "pictures", "backgrounds"): shutil.rmtree(out / d, ignore_errors=True)
+    for d in ("audio", "pictures", "backgrounds", "real"): shutil.rmtree(out / d, ignore_errors=True)
     make_sounds(np.random.default_rng(3), out, VALIDATION_SOUNDFONT, (1, 4))
     shutil.copytree(OUT / "pictures", out / "pictures",
                     ignore=lambda _, names: [n for n in names if n.rsplit("_", 1)[0] in EMOJI])  # drawn classes only
     emoji_drawings(OPENMOJI, lambda code: f"color/svg/{code:X}.svg", out / "pictures")
     stamp_photos(VALIDATION_STAMP_PHOTOS, out / "pictures")
     save_photos(VALIDATION_PHOTOS, out / "backgrounds")
+    stamp_recordings(out / "real")
 
 
 def folder_size(folder): return sum(f.stat().st_size for f in folder.rglob("*") if f.is_file())

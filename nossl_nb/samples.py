@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['SAMPLES_DIR', 'GAIN', 'SOURCES', 'NO_FRAME', 'ASPECTS', 'STAGE_AREA', 'STAGE_SILENT', 'STAGE_FILL', 'Assets',
            'load_assets', 'template_accuracy', 'scaled_backgrounds', 'make_tile', 'gain', 'tile_sound', 'restyle',
-           'augment_picture', 'random_background', 'augment_sound', 'SceneDataset', 'StageDataset']
+           'augment_picture', 'random_background', 'octaves', 'augment_sound', 'SceneDataset', 'StageDataset']
 
 # %% ../nbs/02_samples.ipynb #imports
 import functools, math, os
@@ -235,6 +235,11 @@ def random_background(size, # tile side in pixels
 
 
 # %% ../nbs/02_samples.ipynb #bf4847ad
+def octaves(n_bins:int, # rFFT bins of a recording at `SR` (N // 2 + 1)
+           )->torch.Tensor: # n_bins: each bin's height in octaves above 20 Hz, 0 up to 8.6 at 8 kHz
+    "Where each frequency of a recording's spectrum lies on a musical scale; the bins under 20 Hz sit at 0."
+    return torch.log2(torch.linspace(0, SR / 2, n_bins).clamp(min=20) / 20)
+
 def augment_sound(wave, # N waveform
                   g, # torch.Generator
                  ): # N: another recording of the same sound, roughly
@@ -247,8 +252,7 @@ def augment_sound(wave, # N waveform
     wave = F.interpolate(wave[None, None], size=round(N / speed), mode="linear", align_corners=False)[0, 0]
     wave = wave.repeat(math.ceil(N / len(wave)))[:N]  # tiled back to N samples when played faster
     spec = torch.fft.rfft(wave)
-    octaves = torch.log2(torch.linspace(0, SR / 2, len(spec)).clamp(min=20) / 20)  # 0 … 9 octaves above 20 Hz
-    band = 9 * (2 * u() - 1) * torch.exp(-0.5 * ((octaves - (3 + 5 * u())) / 0.7) ** 2)  # one band, ±9 dB
+    band = 9 * (2 * u() - 1) * torch.exp(-0.5 * ((octaves(len(spec)) - (3 + 5 * u())) / 0.7) ** 2)  # one band, ±9 dB
     tilt = (2 * u() - 1) * 6 * torch.linspace(-1, 1, len(spec))  # ±6 dB, low to high
     wave = torch.fft.irfft(spec * 10 ** ((tilt + band) / 20), n=N)
     if u() < 1 / 3:  # a driven amplifier: odd harmonics
