@@ -5,19 +5,19 @@ the mistake that makes `by_ear` drop an object the eyes found.
 
 DIR is a folder made by `python data_samples/make_samples.py --validation DIR`: its `real/` holds Tux Paint's
 recordings of animals, instruments and household things (real microphones, not soundfonts), none of which training
-uses. Each recording is looped to 3 s; a mix sums 1-3 different ones at the gains a scene's recordings get
-(`count.counting_batch`, the counter's own batches). Prints, for each share, the % of mixes of 1 / 2 / 3 recordings
-whose count by that share (the largest j with P(N ≥ j) ≥ share, what `cap_by_ear` keeps at most) is too low, and
-the % counted right. A few seconds a checkpoint on 2 cores.
+uses. Each recording is cut to its centre 3 s, or tiled to 3 s (`data.audio_window`); a mix sums 1-3 different ones at
+the gains a scene's recordings get (`count.counting_batch`, the counter's own batches). Prints, for each share, the %
+of mixes of 1 / 2 / 3 recordings whose count by that share (the largest j with P(N ≥ j) ≥ share, what `cap_by_ear`
+keeps at most) is too low, and the % counted right. A few seconds a checkpoint on 2 cores.
 """
-import argparse, math
+import argparse
 from pathlib import Path
 
 import torch
 
 from nossl_nb.count import counting_batch, heard_at_least
 from nossl_nb.course import SHIPPED
-from nossl_nb.data import N_SAMPLES, LogSpectrogram, load_audio
+from nossl_nb.data import LogSpectrogram, audio_window, load_audio
 from nossl_nb.model import load_network
 
 if __name__ == "__main__":
@@ -30,9 +30,7 @@ if __name__ == "__main__":
     a = ap.parse_args()
     files = sorted(Path(a.folder).glob("*.flac"))
     if not files: ap.error(f"no .flac in {a.folder}: `make_samples.py --validation DIR` (data_samples/) makes DIR/real")
-    waves = [load_audio(f) for f in files]
-    N = N_SAMPLES  # a scene's length
-    pool = torch.stack([w.repeat(math.ceil(N / len(w)))[:N] for w in waves])[:, None]  # R×1×N: each its own class
+    pool = torch.stack([audio_window(load_audio(f)) for f in files])[:, None]  # R×1×N: each its own class
     mix, n = counting_batch(pool, a.n, torch.Generator().manual_seed(a.seed))  # n×N, n
     spec = LogSpectrogram()(mix)
     print(f"{len(files)} recordings in {a.folder}; {a.n} mixes of 1-3 of them "

@@ -14,7 +14,7 @@ from tqdm.auto import tqdm
 
 from .data import LogSpectrogram, under_full_scale
 from .model import MAX_COUNT, NoSSLNet
-from .samples import GAIN, augment_sound, load_assets, octaves
+from .samples import augment_sound, gain, load_assets, octaves
 
 # %% ../nbs/07b_count.ipynb #cb000007
 def heard_at_least(
@@ -83,8 +83,8 @@ def counting_batch(
     n = torch.randint(1, max_count + 1, (batch_size,), generator=g)  # B
     classes = torch.rand(batch_size, C, generator=g).argsort(1)[:, :max_count]  # B×M: different classes
     which = torch.randint(k, (batch_size, max_count), generator=g)  # B×M
-    lo, hi = GAIN  # each recording at a gain drawn as `samples.gain` draws a scene's, the ones not in the mix at 0
-    gains = (lo + (hi - lo) * torch.rand(batch_size, max_count, generator=g)) * (torch.arange(max_count) < n[:, None])
+    # each recording at a gain drawn as a scene's (`samples.gain`), the ones not in the mix at 0
+    gains = gain(g, (batch_size, max_count)) * (torch.arange(max_count) < n[:, None])  # B×M
     waves = (pool[classes, which] * gains[..., None]).sum(1)  # B×N
     return under_full_scale(waves), n
 

@@ -150,10 +150,11 @@ def make_tile(assets, # `load_assets()`
 GAIN = (0.5, 1.0)  # a sounding object's recording plays at a gain drawn uniformly from this range
 
 def gain(g, # torch.Generator
-        ) -> float: # a gain in `GAIN`
-    "The gain one recording of a scene is played at."
+         size=(), # the shape of the gains drawn (default: one)
+        ) -> torch.Tensor: # `size` gains in `GAIN`
+    "The gain a recording of a scene is played at (or a tensor of them, one per recording)."
     lo, hi = GAIN
-    return lo + (hi - lo) * float(torch.rand((), generator=g))
+    return lo + (hi - lo) * torch.rand(size, generator=g)
 
 def tile_sound(assets, # `load_assets()`
                cls, # the class that sounds

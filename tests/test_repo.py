@@ -96,7 +96,7 @@ def _shipped():
 def test_shipped_model_counts_the_notebooks_duet_and_trio():
     """The generated duet and trio that the course follows (`course.DEMO_INDEX` of `DEMO_SEED`): 2 and 3 objects found
     by the paper's rule (`by_ear=None`, as the course's notebooks group them); with the ear, the duet still 2 (its
-    counter hears the trio as one source: `docs/experiments.md`)."""
+    counter does not hear the trio's third source: `docs/experiments.md`)."""
     from nossl_nb.data import LogSpectrogram, collate
     from nossl_nb.method import MethodSettings, predict
     from nossl_nb.course import DEMO_INDEX
