@@ -128,9 +128,9 @@ class Localization(NamedTuple):
     level: float        # the sound's loudness in dBFS: below `data.SILENCE_DB` nothing sounds, and no object is found
 
 def _one(p, j):
-    "Clip j of a batched `Prediction`, as a batch of one."
+    "Clip j of a batched `Prediction`, as a batch of one (the counter's `heard` too, which `find_objects` needs)."
     return Prediction(p.S_v[j:j+1], IOIResult(*(f[j:j+1] for f in p.ioi)), p.labels[j:j+1],
-                      p.maps[j:j+1, :int(p.K[j])], p.K[j:j+1])
+                      p.maps[j:j+1, :int(p.K[j])], p.K[j:j+1], None if p.heard is None else p.heard[j:j+1])
 
 # %% ../nbs/13_localize.ipynb #lo-localize-batch
 def localize_batch(
@@ -147,7 +147,8 @@ def localize_batch(
     spectrograms = LogSpectrogram().to(device)(audio.to(device))  # B×1×F×T
     settings = MethodSettings.from_config(config)
     p = predict(net, frames.to(device), spectrograms, settings=settings)
-    p = Prediction(p.S_v.cpu(), IOIResult(*(f.cpu() for f in p.ioi)), p.labels.cpu(), p.maps.cpu(), p.K.cpu())
+    cpu = lambda x: None if x is None else IOIResult(*map(cpu, x)) if isinstance(x, IOIResult) else x.cpu()
+    p = Prediction(*map(cpu, p))  # every field, `heard` (the counter's answer, or None) too
     levels = loudness(audio).tolist()  # B, dBFS
     return [Localization(np.asarray(im.convert("RGB"), np.float32) / 255, f, g, _one(p, j), config, settings, levels[j])
             for j, (im, f, g) in enumerate(zip(images, frames, grids))]
@@ -189,12 +190,15 @@ def find_objects(
     loc:Localization, # a clip's localization
     tau1:float=None, # §3.4 seed threshold τ1 (default: the checkpoint's)
     tau2:float=None, # §3.4 merge threshold τ2 (default: the checkpoint's)
+    by_ear:float=None, # keep the brightest objects the counter hears at this chance (default: the checkpoint's; 0: off)
 )->list: # one dict per object: box (pixels of the user's frame), box_norm, score, tile, map (h×w)
     "§3.4 on the clip's IOI result (no network: `method.group_objects`), and each object's box and score."
     if loc.level < SILENCE_DB: return []  # a silence sounds nowhere: no object, whatever the features say
     tau1 = loc.settings.tau1 if tau1 is None else tau1
     tau2 = loc.settings.tau2 if tau2 is None else tau2
-    p = group_objects(loc.pred.S_v, loc.pred.ioi, heard=loc.pred.heard, settings=loc.settings, tau1=tau1, tau2=tau2)
+    by_ear = loc.settings.by_ear if by_ear is None else by_ear
+    p = group_objects(loc.pred.S_v, loc.pred.ioi, heard=loc.pred.heard, settings=loc.settings, tau1=tau1, tau2=tau2,
+                      by_ear=by_ear)
     (H, W), (H0, W0) = loc.frame.shape[-2:], loc.image.shape[:2]
     S, cells = loc.pred.S_v[0].flatten(), loc.pred.ioi.cells[0]  # h·w, T
     out = []
@@ -226,11 +230,12 @@ def localization_figure(
     tau2:float=None, # §3.4 merge threshold τ2 (default: the checkpoint's)
     title:str=None, # what the reader should notice (default: the objects found)
     size:float=2.2, # panel height in inches
-    objs:list=None, # `find_objects(loc, tau1, tau2)` when the caller has them already
+    objs:list=None, # `find_objects(loc, tau1, tau2, by_ear)` when the caller has them already
+    by_ear:float=None, # keep the brightest objects the counter hears at this chance (default: the checkpoint's; 0: off)
 )->tuple: # (Figure, objects)
     """The frame with each object's box, $S_v$, and each object's map over the frame in its colour, each map with
     a colour bar in its own values; two panels a row for a wide frame (the τ sliders' callback)."""
-    objs = find_objects(loc, tau1, tau2) if objs is None else objs
+    objs = find_objects(loc, tau1, tau2, by_ear) if objs is None else objs
     rgb, colors = loc.image, object_colors(len(objs))
     H0, W0 = rgb.shape[:2]
     n = 2 + len(objs)

@@ -1,8 +1,8 @@
 """One-frame (stage) scenes end to end: `evaluate` scores a stage set beside a centred and a random map, a wide frame
 keeps its aspect ratio in `evaluate` and in `localize`, and the shipped model, on the course's stage of photographs,
-finds both instruments of a duet and, heard alone, the violin and not the silent ones beside it (the trumpet alone:
-not yet, an expected failure); `localize --link` regroups with the paper's rule; and the benchmark that hears a stage
-duet as its mix and as each source alone runs."""
+finds both instruments of a duet and, heard alone, each one and not the silent ones beside it (the ear, `--by-ear`,
+drops the silent violin that the trumpet's sound lights too); `localize --link` regroups with the paper's rule; and
+the benchmark that hears a stage duet as its mix and as each source alone runs."""
 import json
 import subprocess
 import sys
@@ -69,13 +69,21 @@ def _peaks(tmp_path, heard):
     return found
 
 
-@pytest.mark.parametrize("heard", ["violin", pytest.param("trumpet", marks=pytest.mark.xfail(
-    strict=True, reason="the shipped model counts 63.5 % of one-frame test scenes right: with the trumpet heard, the "
-                        "silent violin beside it keeps an object of its own, the ear (by_ear) notwithstanding "
-                        "(nbs/13_localize.ipynb, docs/experiments.md)"))])
+@pytest.mark.parametrize("heard", ["violin", "trumpet"])
 def test_the_shipped_model_finds_the_one_instrument_that_sounds(tmp_path, heard):
     "One instrument heard: one object, on it, and not on the silent instruments beside it."
     assert _peaks(tmp_path, (heard,)) == [heard]
+
+
+def test_localize_by_ear_is_the_switch_that_drops_the_silent_violin(tmp_path):
+    "The trumpet heard alone: the ear (the checkpoint's `by_ear`) keeps one object; `--by-ear 0` (off) keeps two."
+    _stage_files(tmp_path, localize.load_model()[1]["frame_size"], ("trumpet",))
+    found = {}
+    for by_ear in (None, 0.):
+        rec = localize.main(str(tmp_path / "stage.jpg"), audio=str(tmp_path / "mix.wav"), by_ear=by_ear,
+                            out=str(tmp_path / str(by_ear)), quiet=True)
+        found[by_ear] = rec["n_objects"]
+    assert found == {None: 1, 0.: 2}, found
 
 
 def test_the_shipped_model_finds_both_instruments_of_a_stage_duet(tmp_path):
