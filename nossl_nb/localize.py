@@ -323,7 +323,9 @@ def window_record(
             "size": list(loc.image.shape[:2]), "tiles": list(loc.tiles),
             "checkpoint": loc.config.get("checkpoint"),
             "tau1": loc.settings.tau1 if tau1 is None else tau1, "tau2": loc.settings.tau2 if tau2 is None else tau2,
-            "link": loc.settings.link,
+            "link": loc.settings.link, "by_ear": loc.settings.by_ear,
+            # the counter's P(N ≥ 1 … MAX_COUNT) for the window's sound (`07b_count`), or None for a model without one
+            "heard": None if loc.pred.heard is None else [round(v, 4) for v in loc.pred.heard[0].tolist()],
             "S_v_max": round(float(loc.pred.S_v.max()), 4), "loudness_db": round(loc.level, 1),
             "silent": loc.level < SILENCE_DB, "n_objects": len(objs),
             "objects": [{k: o[k] for k in ("box", "box_norm", "score", "tile")} for o in objs]}
