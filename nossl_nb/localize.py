@@ -127,10 +127,14 @@ class Localization(NamedTuple):
     settings: MethodSettings  # the method's settings in it
     level: float        # the sound's loudness in dBFS: below `data.SILENCE_DB` nothing sounds, and no object is found
 
+def _each(p, f):
+    "`f` applied to every tensor of a `Prediction`, IOI's fields and the counter's `heard` (if any) included."
+    return Prediction(*(None if x is None else IOIResult(*map(f, x)) if isinstance(x, IOIResult) else f(x) for x in p))
+
 def _one(p, j):
-    "Clip j of a batched `Prediction`, as a batch of one (the counter's `heard` too, which `find_objects` needs)."
-    return Prediction(p.S_v[j:j+1], IOIResult(*(f[j:j+1] for f in p.ioi)), p.labels[j:j+1],
-                      p.maps[j:j+1, :int(p.K[j])], p.K[j:j+1], None if p.heard is None else p.heard[j:j+1])
+    "Clip j of a batched `Prediction`, as a batch of one, with only its own objects' maps."
+    q = _each(p, lambda x: x[j:j+1])
+    return q._replace(maps=q.maps[:, :int(p.K[j])])
 
 # %% ../nbs/13_localize.ipynb #lo-localize-batch
 def localize_batch(
@@ -147,8 +151,7 @@ def localize_batch(
     spectrograms = LogSpectrogram().to(device)(audio.to(device))  # B×1×F×T
     settings = MethodSettings.from_config(config)
     p = predict(net, frames.to(device), spectrograms, settings=settings)
-    cpu = lambda x: None if x is None else IOIResult(*map(cpu, x)) if isinstance(x, IOIResult) else x.cpu()
-    p = Prediction(*map(cpu, p))  # every field, `heard` (the counter's answer, or None) too
+    p = _each(p, torch.Tensor.cpu)
     levels = loudness(audio).tolist()  # B, dBFS
     return [Localization(np.asarray(im.convert("RGB"), np.float32) / 255, f, g, _one(p, j), config, settings, levels[j])
             for j, (im, f, g) in enumerate(zip(images, frames, grids))]
