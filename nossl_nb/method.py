@@ -6,6 +6,7 @@
 __all__ = ['OBJECT_MAP', 'OBJECT_MAPS', 'PEAK_SHARE', 'MethodSettings', 'method_losses', 'Prediction', 'group_objects', 'predict']
 
 # %% ../nbs/08_method.ipynb #e2f223b6
+import math
 from dataclasses import dataclass, fields, replace
 from typing import NamedTuple
 
@@ -14,7 +15,7 @@ import torch.nn.functional as F
 
 from .avc import TEMPERATURE, avc_loss
 from .clustering import LINK, TAU1, TAU2, group_batch, n_objects, object_maps
-from .count import cap_by_ear, heard_at_least
+from .count import cap_by_ear, fill_by_ear, heard_at_least
 from .ioi import EN_MEAN, EPS, IOIResult, ioi
 from .model import ALPHA, MARGIN, OMEGA, NoSSLNet, sound_map, sound_map_all
 from .osc import osc_loss
@@ -40,7 +41,7 @@ class MethodSettings:
     tau2: float = TAU2  # §3.4: link two seeds whose cosine exceeds τ2
     link: str = LINK  # which seeds τ2 may link: any two ("cosine", §3.4) or those whose regions touch ("touching")
     object_map: str = OBJECT_MAP  # "region" (the paper's text), "distance" (official code), "around" or "peak" (ours)
-    by_ear: float = None  # ours: keep the brightest objects the counter hears at this chance (`07b_count`; 0/None: off)
+    by_ear: float = None  # ours: the brightest objects the counter hears at this chance stay (`07b_count`; 0/None: off)
 
     @classmethod
     def from_config(cls,
@@ -105,7 +106,9 @@ def group_objects(
     if object_map not in OBJECT_MAPS:
         raise ValueError(f"object_map must be one of {OBJECT_MAPS}, not {object_map!r}")
     labels = group_batch(r.seeds, r.valid, r.E_n, tau1=s.tau1, tau2=s.tau2, link=s.link, regions=r.regions)  # B×T
-    if s.by_ear and heard is not None: labels = cap_by_ear(labels, heard, s.by_ear)  # None or 0: the ear is off
+    if s.by_ear and heard is not None:  # None or 0: the ear is off
+        every = group_batch(r.seeds, r.valid, r.E_n, tau1=math.inf, tau2=s.tau2, link=s.link, regions=r.regions)
+        labels = fill_by_ear(cap_by_ear(labels, heard, s.by_ear), every, heard)  # B×T
     if object_map == "distance": maps = object_maps(r.maps, labels)
     else:  # each cell is claimed once: an object's cells get (2 + S_v)/3 ∈ [1/3, 1], so they rank above the rest (0)
         region = object_maps(r.regions.to(S_v.dtype), labels) > 0  # B×K×h×w
