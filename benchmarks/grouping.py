@@ -41,7 +41,7 @@ def seeds_of(net, settings, ds):
         b = collate([ds[i]])
         with torch.no_grad(): r = predict(net, b["frame"], spec(b["audio"]), settings=settings).ioi
         s, e = F.normalize(r.seeds[0], dim=-1)[r.valid[0]], F.normalize(r.E_n[0], dim=-1)  # k×c, c
-        near = touching(r.regions[0][r.valid[0]]).numpy()  # k×k
+        near = touching(r.regions[0][r.valid[0]], cells=r.cells[0][r.valid[0]]).numpy()  # k×k, as the method asks
         out.append((len(b["boxes"][0]), s.double().numpy(), (s @ e).double().numpy(), near))
     return out
 

@@ -41,12 +41,13 @@ def may_link(
     regions:torch.Tensor, # …×T×h×w the cells each seed claimed (read for "touching" only)
     T:int, # seeds per clip
     device=None, # where the answer goes for "cosine" (for "touching": where `regions` are)
+    cells:torch.Tensor=None, # …×T each seed's cell (IOIResult.cells): a region counts on its seed's picture only
 )->torch.Tensor: # …×T×T bool (T×T of True for "cosine")
     "The pairs of seeds τ2 may link under `link`; an unknown link, or \"touching\" without regions, is an error."
     if link not in LINKS: raise ValueError(f"link must be one of {LINKS}, not {link!r}")
     if link == "cosine": return torch.ones(T, T, dtype=torch.bool, device=device)
     if regions is None: raise ValueError('link="touching" needs the regions the seeds claimed (IOIResult.regions)')
-    return touching(regions)
+    return touching(regions, cells=cells)
 
 def group_seeds(
     seeds:torch.Tensor, # T×c seeds E_p^t of one clip
@@ -57,9 +58,10 @@ def group_seeds(
     tau2:float=TAU2, # link two seeds whose cosine exceeds τ2
     link:str=LINK, # "cosine": any two seeds may link (§3.4); "touching": only seeds whose regions touch (ours)
     regions:torch.Tensor=None, # T×h×w the cells each seed claimed in Alg. 1 (what "touching" reads)
+    cells:torch.Tensor=None, # T each seed's cell (IOIResult.cells): "touching" reads a region on its seed's picture
 ):
     "§3.4 for one clip with union-find: a label per seed (−1: dropped or invalid)."
-    near = may_link(link, regions, len(valid))  # T×T: the pairs τ2 may link
+    near = may_link(link, regions, len(valid), cells=cells)  # T×T: the pairs τ2 may link
     s, e = F.normalize(seeds.detach(), dim=-1), F.normalize(E_n.detach(), dim=-1)
     keep = (valid & (s @ e <= tau1)).tolist()
     sim = s @ s.T  # T×T
@@ -97,10 +99,11 @@ def group_batch(
     tau2:float=TAU2, # link two seeds whose cosine exceeds τ2
     link:str=LINK, # "cosine": any two seeds may link (§3.4); "touching": only seeds whose regions touch (ours)
     regions:torch.Tensor=None, # B×T×h×w the cells each seed claimed in Alg. 1 (what "touching" reads)
+    cells:torch.Tensor=None, # B×T each seed's cell (IOIResult.cells): "touching" reads a region on its seed's picture
 ):
     "`group_seeds` for every clip at once, in tensor ops: B×T labels (−1: dropped or invalid)."
     B, T = valid.shape
-    near = may_link(link, regions, T, valid.device)  # B×T×T or T×T: the pairs τ2 may link
+    near = may_link(link, regions, T, valid.device, cells=cells)  # B×T×T or T×T: the pairs τ2 may link
     s, e = F.normalize(seeds.detach(), dim=-1), F.normalize(E_n.detach(), dim=-1)
     keep = valid & (torch.einsum('btc,bc->bt', s, e) <= tau1)  # B×T
     A = (s @ s.transpose(1, 2) > tau2) & (keep[:, :, None] & keep[:, None, :]) & near  # B×T×T links
@@ -120,6 +123,8 @@ def group_batch(
 def touching(
     regions:torch.Tensor, # …×T×h×w bool: the cells each seed claimed in Alg. 1
     tiles=None, # the frame's pictures, (rows, cols) or n side by side (default: `geometry.frame_tiles` of the grid)
+    cells:torch.Tensor=None, # …×T flat index of each seed's cell (IOIResult.cells; −1: none): if given, a region
+                             # counts only on the picture that holds its seed (None: on every picture it reaches)
 )->torch.Tensor: # …×T×T bool, symmetric
     """Which seeds' regions touch: a cell of one lies on a cell of the other or is one of its 8 neighbours,
     on the same picture (two tiles side by side are two pictures: cells across their seam are not neighbours)."""
@@ -129,6 +134,10 @@ def touching(
     near = torch.zeros(r.shape[0], T, T, dtype=torch.bool, device=r.device)  # N×T×T
     for ys, xs in tile_slices(h, w, tiles or frame_tiles(h, w)):  # one picture: one tile, or the whole frame
         part = r[..., ys, xs]
+        if cells is not None:  # only the regions whose seed sits on this picture
+            here = torch.zeros(h, w, dtype=torch.bool, device=r.device); here[ys, xs] = True
+            c = cells.reshape(-1, T)  # N×T
+            part = part * ((c >= 0) & here.flatten()[c.clamp(min=0)])[..., None, None]
         grown = F.max_pool2d(part, 3, stride=1, padding=1)  # each region and the ring of cells around it
         near |= torch.einsum('ntp,nup->ntu', grown.flatten(2), part.flatten(2)) > 0
     return near.reshape(*lead, T, T)

@@ -76,7 +76,7 @@ def method_losses(
     L_avc = avc_loss(S_all, alpha=s.alpha, omega=s.omega, margin=s.margin, temperature=temperature, form=avc_form)
     r = ioi(S_v, F_v, **s.ioi_kwargs())
     labels = group_batch(r.seeds, r.valid, r.E_n, tau1=s.tau1, tau2=s.tau2,
-                         link=s.link, regions=r.regions)
+                         link=s.link, regions=r.regions, cells=r.cells)
     L_osc = osc_loss(r.seeds, r.valid, labels, r.E_n, reduction=osc_reduction)
     return dict(loss=lambda_avc * L_avc + lambda_osc * L_osc, avc=L_avc, osc=L_osc, S_v=S_v, ioi=r, labels=labels)
 
@@ -105,9 +105,10 @@ def group_objects(
     object_map = s.object_map
     if object_map not in OBJECT_MAPS:
         raise ValueError(f"object_map must be one of {OBJECT_MAPS}, not {object_map!r}")
-    labels = group_batch(r.seeds, r.valid, r.E_n, tau1=s.tau1, tau2=s.tau2, link=s.link, regions=r.regions)  # B×T
+    near = dict(link=s.link, regions=r.regions, cells=r.cells)  # which seeds τ2 may link
+    labels = group_batch(r.seeds, r.valid, r.E_n, tau1=s.tau1, tau2=s.tau2, **near)  # B×T
     if s.by_ear and heard is not None:  # None or 0: the ear is off
-        every = group_batch(r.seeds, r.valid, r.E_n, tau1=math.inf, tau2=s.tau2, link=s.link, regions=r.regions)
+        every = group_batch(r.seeds, r.valid, r.E_n, tau1=math.inf, tau2=s.tau2, **near)
         labels = fill_by_ear(cap_by_ear(labels, heard, s.by_ear), every, heard)  # B×T
     if object_map == "distance": maps = object_maps(r.maps, labels)
     else:  # each cell is claimed once: an object's cells get (2 + S_v)/3 ∈ [1/3, 1], so they rank above the rest (0)

@@ -262,7 +262,7 @@ def seed_cosines(
         cos = s @ s.transpose(1, 2)  # B×T×T
         pair = r.valid[:, :, None] & r.valid[:, None, :] & torch.ones(T, T, dtype=torch.bool).triu(1)  # each pair once
         on_one = tile[:, :, None] == tile[:, None, :]
-        near = touching(r.regions)  # B×T×T
+        near = touching(r.regions, cells=r.cells)  # B×T×T, as `group_batch` asks it
         same += cos[pair & on_one].tolist(); other += cos[pair & ~on_one].tolist()
         same_touch += near[pair & on_one].tolist(); other_touch += near[pair & ~on_one].tolist()
     return {"same": np.array(same), "other": np.array(other),

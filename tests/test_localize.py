@@ -54,13 +54,16 @@ def test_video(d, capsys):
     out = d / "out_video"
     localize.main(str(d / "duet.mp4"), checkpoint=str(d / "standin.pt"), out=str(out), tau1=1.0, tau2=-1.0)
     lines = capsys.readouterr().out.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("duet.mp4 0.00–3.00 s: 1 object: #0 score"), lines
+    assert len(lines) == 1 and lines[0].startswith("duet.mp4 0.00–3.00 s: 2 objects: #0 score"), lines
     rec = json.loads((out / "duet_localized.json").read_text())
     fs = resolve_config("samples").frame_size  # the stand-in's tile, the preset's
     assert ((rec["n_objects"], rec["tau1"], rec["tau2"], rec["tiles"], rec["size"])
-            == (1, 1.0, -1.0, [1, 2], [fs, 2 * fs]))
-    x1, y1, x2, y2 = rec["objects"][0]["box"]  # τ1 = 1 keeps every seed, τ2 = −1 links them all: one object
-    assert 0 <= x1 < x2 <= 2 * fs and 0 <= y1 < y2 <= fs and -1 <= rec["objects"][0]["score"] <= 1
+            == (2, 1.0, -1.0, [1, 2], [fs, 2 * fs]))
+    # τ1 = 1 keeps every seed, τ2 = −1 links every two that touch: one object a tile (no region counts across the seam)
+    for o in rec["objects"]:
+        x1, y1, x2, y2 = o["box"]
+        assert 0 <= x1 < x2 <= 2 * fs and 0 <= y1 < y2 <= fs and -1 <= o["score"] <= 1
+    assert sorted(o["tile"] for o in rec["objects"]) == [0, 1]
     assert Image.open(out / "duet_localized.png").size[0] > 400
 
 
@@ -115,14 +118,14 @@ def test_cli_on_a_folder(d):
     (folder / "bad.mkv").write_bytes((d / "broken.mp4").read_bytes())
     r = run_cli(str(folder), "--checkpoint", str(d / "standin.pt"), "--out", str(out), "--tau1", "1", "--tau2=-1")
     assert r.returncode == 1, r.stderr  # the exit status says that a file failed
-    assert r.stdout.splitlines()[0].startswith("good.mp4 0.00–3.00 s: 1 object: #0 score"), r.stdout
+    assert r.stdout.splitlines()[0].startswith("good.mp4 0.00–3.00 s: 2 objects: #0 score"), r.stdout
     assert r.stdout.splitlines()[-1] == f"1 of 2 videos localized -> {out}"
     assert f"localize {folder}/" in r.stderr  # the progress bar over the folder
     err = r.stderr.strip().splitlines()[-2:]
     assert err[0] == "error: 1 of 2 videos failed:"
     assert err[1].strip().startswith(f"{folder / 'bad.mkv'}: cannot read it as a video")
     rec = json.loads((out / "good_localized.json").read_text())
-    assert rec["n_objects"] == 1 and len(rec["objects"][0]["box"]) == 4
+    assert rec["n_objects"] == 2 and all(len(o["box"]) == 4 for o in rec["objects"])
     assert (out / "good_localized.png").is_file()
 
 
