@@ -132,11 +132,11 @@ def touching(
     if regions.numel() == 0: return regions.new_zeros(*lead, T, T, dtype=torch.bool)  # no seed, or no clip
     r = regions.reshape(-1, T, h, w).float()  # N×T×h×w
     near = torch.zeros(r.shape[0], T, T, dtype=torch.bool, device=r.device)  # N×T×T
+    c = None if cells is None else cells.reshape(-1, T)  # N×T
     for ys, xs in tile_slices(h, w, tiles or frame_tiles(h, w)):  # one picture: one tile, or the whole frame
         part = r[..., ys, xs]
-        if cells is not None:  # only the regions whose seed sits on this picture
+        if c is not None:  # only the regions whose seed sits on this picture
             here = torch.zeros(h, w, dtype=torch.bool, device=r.device); here[ys, xs] = True
-            c = cells.reshape(-1, T)  # N×T
             part = part * ((c >= 0) & here.flatten()[c.clamp(min=0)])[..., None, None]
         grown = F.max_pool2d(part, 3, stride=1, padding=1)  # each region and the ring of cells around it
         near |= torch.einsum('ntp,nup->ntu', grown.flatten(2), part.flatten(2)) > 0

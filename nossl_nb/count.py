@@ -46,10 +46,9 @@ def fill_by_ear(
     "Bring back, brightest first, the objects whose every seed τ1 dropped, while the counter hears more sources."
     B, T = labels.shape
     slot = torch.where(every >= 0, every, T)  # B×T: each seed's object with τ1 off (T: a seed of none)
-    zeros = labels.new_zeros(B, T + 1)
-    kept = zeros.scatter_reduce(1, slot, (labels >= 0).long(), "amax")[:, :T]  # B×T: object o has a seed τ1 kept
-    found = zeros.scatter_reduce(1, slot, (every >= 0).long(), "amax")[:, :T]  # B×T: object o exists
-    dropped = found > kept  # B×T: the objects τ1 dropped whole, numbered from the brightest
+    kept = labels.new_zeros(B, T + 1).scatter_reduce(1, slot, (labels >= 0).long(), "amax")[:, :T] > 0  # B×T
+    found = torch.arange(T, device=labels.device) < n_objects(every)[:, None]  # B×T: object o exists (0 … K−1)
+    dropped = found & ~kept  # B×T: the objects τ1 dropped whole, numbered from the brightest
     rank = dropped.cumsum(1) - 1  # B×T: their order among themselves
     K = n_objects(labels)  # B objects kept
     wanted = ((heard >= chance).sum(1) - K).clamp(min=0)  # B: the sources heard at that chance beyond the kept ones
