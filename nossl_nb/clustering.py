@@ -131,13 +131,16 @@ def touching(
     *lead, T, h, w = regions.shape
     if regions.numel() == 0: return regions.new_zeros(*lead, T, T, dtype=torch.bool)  # no seed, or no clip
     r = regions.reshape(-1, T, h, w).float()  # N×T×h×w
+    pictures = tile_slices(h, w, tiles or frame_tiles(h, w))  # one picture: one tile, or the whole frame
+    if cells is not None:  # each region keeps only the cells of the picture that holds its seed
+        picture = torch.zeros(h, w, dtype=torch.long, device=r.device)  # h×w: the picture of each cell
+        for i, (ys, xs) in enumerate(pictures): picture[ys, xs] = i
+        picture, c = picture.flatten(), cells.reshape(-1, T)  # hw, N×T
+        own = (c >= 0)[..., None] & (picture[c.clamp(min=0)][..., None] == picture)  # N×T×hw
+        r = r * own.view_as(r)
     near = torch.zeros(r.shape[0], T, T, dtype=torch.bool, device=r.device)  # N×T×T
-    c = None if cells is None else cells.reshape(-1, T)  # N×T
-    for ys, xs in tile_slices(h, w, tiles or frame_tiles(h, w)):  # one picture: one tile, or the whole frame
+    for ys, xs in pictures:
         part = r[..., ys, xs]
-        if c is not None:  # only the regions whose seed sits on this picture
-            here = torch.zeros(h, w, dtype=torch.bool, device=r.device); here[ys, xs] = True
-            part = part * ((c >= 0) & here.flatten()[c.clamp(min=0)])[..., None, None]
         grown = F.max_pool2d(part, 3, stride=1, padding=1)  # each region and the ring of cells around it
         near |= torch.einsum('ntp,nup->ntu', grown.flatten(2), part.flatten(2)) > 0
     return near.reshape(*lead, T, T)
